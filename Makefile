@@ -1,0 +1,63 @@
+# The two commands: `make run` (portal with demo data) and `make test` (lint + whole suite,
+# on SQLite and again on PostgreSQL). Everything they need is installed from here.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+PG_URL ?= postgres://postgres@127.0.0.1:5432/madoguchi
+
+.PHONY: run test setup browser-deps lint check-deploy test-sqlite test-postgres bench clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+# Debian's Chromium (Playwright cannot download a browser here) and Japanese fonts.
+browser-deps:
+	@if ! command -v chromium >/dev/null || ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then \
+		echo "installing chromium and fonts-noto-cjk with apt-get"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	fi
+
+run: setup
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_demo
+	bin/run-local
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+check-deploy: setup
+	$(BIN)/python manage.py makemigrations --check --dry-run >/dev/null
+	env $$(grep -v '^#' docs/production.env | xargs) DJANGO_SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+		$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+test-sqlite: setup browser-deps
+	env -u DATABASE_URL $(BIN)/pytest
+
+test-postgres: setup browser-deps
+	@url="$${DATABASE_URL:-$(PG_URL)}"; \
+	if $(BIN)/python bin/pg-reachable "$$url"; then \
+		echo "== PostgreSQL: $$url"; DATABASE_URL="$$url" $(BIN)/pytest; \
+	elif [ -n "$$REQUIRE_POSTGRES" ]; then \
+		echo "PostgreSQL is required (REQUIRE_POSTGRES=1) but $$url is not reachable"; exit 1; \
+	else \
+		echo "PostgreSQL not reachable at $$url: skipped (set REQUIRE_POSTGRES=1 to fail instead)"; \
+	fi
+
+test: lint check-deploy test-sqlite test-postgres
+
+bench: setup
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) var

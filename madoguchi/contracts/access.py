@@ -1,0 +1,31 @@
+"""Who may see what: one helper per kind of object, used by every view."""
+
+from functools import wraps
+
+from django.contrib.auth import logout
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+
+from madoguchi.contracts.models import Contract, User
+
+
+def desk_login_required(view):
+    """Admit only a desk credential of a contract that has not ended.
+
+    Anonymous visitors never reach here (LoginRequiredMiddleware sends them to the login);
+    other kinds of login (operators, support IDs) are refused; a contract that ended while
+    its session was open is logged out (D1.3).
+    """
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        user = request.user
+        if not user.is_authenticated or user.kind != User.Kind.DESK:
+            raise PermissionDenied("カスタマサポートデスクの認証IDでログインしてください。")
+        if user.contract.status == Contract.Status.ENDED:
+            logout(request)
+            return redirect("desk:login")
+        request.contract = user.contract
+        return view(request, *args, **kwargs)
+
+    return wrapper

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ContractsConfig(AppConfig):
+    name = "madoguchi.contracts"
+    verbose_name = "ご契約"

@@ -1,0 +1,58 @@
+import re
+
+from django import forms
+from django.conf import settings
+
+from madoguchi.lib.forms import reject_control_characters
+
+LOGIN_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,32}$")
+
+
+class DeskLoginForm(forms.Form):
+    """D1.1: 認証ID (before @), the realm (after @) and the password."""
+
+    login_id = forms.CharField(
+        label="認証ID",
+        max_length=32,
+        error_messages={
+            "required": "認証IDを入力してください。",
+            "max_length": "認証IDは%(limit_value)d文字以内で入力してください。",
+        },
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"}),
+    )
+    realm = forms.ChoiceField(
+        label="@以降",
+        error_messages={
+            "required": "@以降を選択してください。",
+            "invalid_choice": "@以降は一覧から選択してください。",
+        },
+    )
+    password = forms.CharField(
+        label="パスワード",
+        max_length=128,
+        strip=False,
+        error_messages={
+            "required": "パスワードを入力してください。",
+            "max_length": "パスワードが正しくありません。",
+        },
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["realm"].choices = [("", "選択してください")] + [
+            (realm, realm) for realm in settings.DESK_REALMS
+        ]
+
+    def clean_login_id(self) -> str:
+        value = reject_control_characters(self.cleaned_data["login_id"], "認証ID")
+        if not LOGIN_ID_RE.fullmatch(value):
+            raise forms.ValidationError("認証IDは半角英数字と「.」「-」「_」で入力してください。")
+        return value.lower()
+
+    def clean_password(self) -> str:
+        return reject_control_characters(self.cleaned_data["password"], "パスワード")
+
+    @property
+    def username(self) -> str:
+        return f"{self.cleaned_data['login_id']}@{self.cleaned_data['realm']}"

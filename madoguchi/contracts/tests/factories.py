@@ -1,0 +1,52 @@
+import factory
+
+from madoguchi.contracts.models import Contract, User
+
+TEST_PASSWORD = "Pass-123"
+
+
+class ContractFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Contract
+
+    customer_number = factory.Sequence(lambda n: f"N9{n:08d}")
+    service_name = "光フレッツ IP1 ファミリータイプ"
+    name = factory.Sequence(lambda n: f"テスト商事{n}株式会社")
+    name_kana = "テストショウジカブシキガイシャ"
+    postal_code = "100-0004"
+    address = "東京都千代田区大手町9丁目9-9"
+    department = "情報システム部"
+    contact_email = factory.Sequence(lambda n: f"contact{n}@example.com")
+
+
+class DeskUserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}@biz.example.ne.jp")
+    kind = User.Kind.DESK
+    contract = factory.SubFactory(ContractFactory)
+
+    @factory.post_generation
+    def password(obj, create, extracted, **kwargs):
+        obj.set_password(extracted or TEST_PASSWORD)
+        if create:
+            obj.save(update_fields=["password"])
+
+
+class OperatorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"operator{n}")
+    kind = User.Kind.OPERATOR
+    is_staff = True
+    is_superuser = True
+
+    @factory.post_generation
+    def password(obj, create, extracted, **kwargs):
+        obj.set_password(extracted or "Operator-pass-123")
+        if create:
+            obj.save(update_fields=["password"])

@@ -1,0 +1,9 @@
+from madoguchi.desk.menu import menu_for
+
+
+def desk_menu(request):
+    """The left menu for a logged-in desk user (no queries: the contract is on the user)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or user.contract_id is None:
+        return {}
+    return {"desk_menu": menu_for(user.contract)}

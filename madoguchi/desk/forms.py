@@ -1,0 +1,92 @@
+"""D3: the network authentication password change form."""
+
+import re
+
+from django import forms
+
+from madoguchi.lib.forms import reject_control_characters
+
+# D3.2: the characters the seed allows (〔A-Z〕〔a-z〕〔0-9〕!$%&'()*+,-./;<=>?[]^_{}`~).
+SYMBOLS = "!$%&'()*+,-./;<=>?[]^_{}`~"
+ALLOWED_RE = re.compile(r"^[A-Za-z0-9" + re.escape(SYMBOLS) + r"]*$")
+
+MESSAGES = {
+    "length": "新しい認証パスワードは6文字以上8文字以下で入力してください。",
+    "characters": (
+        "新しい認証パスワードに使用できない文字が含まれています。"
+        "使用できる文字は半角の英字・数字と記号 " + " ".join(SYMBOLS) + " です。"
+    ),
+    "composition": (
+        "新しい認証パスワードは、2文字以上のアルファベットと、"
+        "1文字以上の数字または記号を含めてください。"
+    ),
+    "mismatch": "新しい認証パスワードと新しい認証パスワード(確認用)が一致しません。",
+    "wrong_current": "現在の認証パスワードが正しくありません。",
+    "same_as_current": (
+        "新しい認証パスワードには、現在の認証パスワードと異なるものを指定してください。"
+    ),
+}
+
+
+def password_field(label: str, autocomplete: str) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        strip=False,
+        max_length=128,
+        error_messages={
+            "required": f"{label}を入力してください。",
+            "max_length": f"{label}は%(limit_value)d文字以内で入力してください。",
+        },
+        widget=forms.PasswordInput(attrs={"autocomplete": autocomplete}),
+    )
+
+
+def password_rule_errors(password: str) -> list[str]:
+    """Every D3.2 rule the new password breaks, each with its own message."""
+    errors = []
+    if not 6 <= len(password) <= 8:
+        errors.append(MESSAGES["length"])
+    if not ALLOWED_RE.fullmatch(password):
+        errors.append(MESSAGES["characters"])
+    letters = sum(char.isascii() and char.isalpha() for char in password)
+    others = sum(char.isascii() and not char.isalpha() for char in password)
+    if letters < 2 or others < 1:
+        errors.append(MESSAGES["composition"])
+    return errors
+
+
+class NetworkPasswordForm(forms.Form):
+    current_password = password_field("現在の認証パスワード", "current-password")
+    new_password = password_field("新しい認証パスワード", "new-password")
+    new_password_confirm = password_field("新しい認証パスワード(確認用)", "new-password")
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_current_password(self) -> str:
+        value = reject_control_characters(
+            self.cleaned_data["current_password"], "現在の認証パスワード"
+        )
+        if not self.user.check_password(value):
+            raise forms.ValidationError(MESSAGES["wrong_current"])
+        return value
+
+    def clean_new_password(self) -> str:
+        value = self.cleaned_data["new_password"]
+        errors = password_rule_errors(value)
+        if errors:
+            raise forms.ValidationError(errors)
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        # Compared as typed, so that a mismatch is reported even beside other rule errors.
+        new = self.data.get(self.add_prefix("new_password"), "")
+        confirm = cleaned.get("new_password_confirm")
+        if confirm is not None and new != confirm:
+            self.add_error("new_password_confirm", MESSAGES["mismatch"])
+        current = cleaned.get("current_password")
+        if new and current and new == current:
+            self.add_error("new_password", MESSAGES["same_as_current"])
+        return cleaned

@@ -1,0 +1,93 @@
+"""Desk pages: usage status (D2), network password change (D3), phone pages (D7)."""
+
+import uuid
+
+from django.contrib.auth import update_session_auth_hash
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods
+
+from madoguchi.applications.selectors import applications_in_progress, get_application_for_contract
+from madoguchi.applications.services import DuplicateSubmission
+from madoguchi.audit.services import client_ip
+from madoguchi.contracts.access import desk_login_required
+from madoguchi.contracts.models import PhonePage
+from madoguchi.desk import services
+from madoguchi.desk.forms import NetworkPasswordForm
+from madoguchi.desk.menu import require_menu_item
+from madoguchi.lib.drafts import load_draft, pop_draft, save_draft
+
+PASSWORD_FLOW = "network_password"
+
+
+@desk_login_required
+def status(request):
+    contract = request.contract
+    return render(
+        request,
+        "desk/status.html",
+        {"contract": contract, "in_progress": applications_in_progress(contract)},
+    )
+
+
+@sensitive_post_parameters()
+@desk_login_required
+@require_menu_item("password")
+@never_cache
+def password_input(request):
+    available_at = services.password_change_available_at(request.user)
+    form = NetworkPasswordForm(request.POST or None, user=request.user)
+    if request.method == "POST" and available_at is None and form.is_valid():
+        draft = services.hash_network_password(form.cleaned_data["new_password"])
+        draft["key"] = uuid.uuid4().hex
+        save_draft(request, PASSWORD_FLOW, draft)
+        return redirect("desk:password_confirm")
+    return render(
+        request,
+        "desk/password_input.html",
+        {"form": form, "available_at": available_at, "step": 1},
+    )
+
+
+@desk_login_required
+@require_menu_item("password")
+@require_http_methods(["GET", "POST"])
+@never_cache
+def password_confirm(request):
+    draft = load_draft(request, PASSWORD_FLOW)
+    if draft is None:
+        return redirect("desk:password")
+    if request.method == "POST":
+        draft = pop_draft(request, PASSWORD_FLOW)
+        if draft is None:
+            return redirect("desk:password")
+        try:
+            application = services.change_network_password(
+                user=request.user, hashes=draft, submission_key=draft["key"], ip=client_ip(request)
+            )
+        except DuplicateSubmission as duplicate:
+            application = duplicate.application
+        except services.CooldownActive:
+            return redirect("desk:password")
+        update_session_auth_hash(request, request.user)
+        return redirect("desk:password_complete", pk=application.pk)
+    return render(request, "desk/password_confirm.html", {"step": 2})
+
+
+@desk_login_required
+def password_complete(request, pk: int):
+    application = get_application_for_contract(request.contract, pk)
+    return render(request, "desk/password_complete.html", {"application": application, "step": 3})
+
+
+@desk_login_required
+def phone(request, topic: str):
+    page = get_object_or_404(PhonePage, topic=topic)
+    return render(request, "desk/phone.html", {"page": page})
+
+
+@desk_login_required
+def not_yet_online(request, title: str):
+    """Menu items whose online flow is not available yet: say so and where to call."""
+    return render(request, "desk/not_yet_online.html", {"title": title})

@@ -1,0 +1,38 @@
+"""Drafts of the three-step flow (入力 → 確認 → 完了).
+
+The input step stores the validated form data in the session under a flow name; the confirm
+step rebuilds the form from it and its POST pops it in the same request that creates the
+application, so a double click or a replayed POST finds no draft and creates nothing.
+Secrets (passwords) never go into a draft: the confirm step asks for nothing secret again,
+so flows that need a secret keep only what is derived from it (a hash) in the draft.
+"""
+
+import time
+
+from django.http import HttpRequest
+
+SESSION_KEY = "drafts"
+MAX_AGE_SECONDS = 30 * 60
+
+
+def save_draft(request: HttpRequest, flow: str, data: dict) -> None:
+    drafts = request.session.get(SESSION_KEY, {})
+    drafts[flow] = {"data": data, "saved": time.time()}
+    request.session[SESSION_KEY] = drafts
+
+
+def load_draft(request: HttpRequest, flow: str) -> dict | None:
+    draft = request.session.get(SESSION_KEY, {}).get(flow)
+    if not draft or time.time() - draft["saved"] > MAX_AGE_SECONDS:
+        return None
+    return draft["data"]
+
+
+def pop_draft(request: HttpRequest, flow: str) -> dict | None:
+    drafts = request.session.get(SESSION_KEY, {})
+    draft = drafts.pop(flow, None)
+    request.session[SESSION_KEY] = drafts
+    request.session.save()
+    if not draft or time.time() - draft["saved"] > MAX_AGE_SECONDS:
+        return None
+    return draft["data"]

@@ -1,0 +1,13 @@
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
+from django.views.generic import TemplateView
+
+from madoguchi.backoffice.site import backoffice_site
+
+urlpatterns = [
+    path(
+        "", login_not_required(TemplateView.as_view(template_name="landing.html")), name="landing"
+    ),
+    path("desk/", include("madoguchi.desk.urls")),
+    path("backoffice/", backoffice_site.urls),
+]

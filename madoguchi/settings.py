@@ -229,5 +229,6 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         "axes": {"level": "WARNING"},
+        "mail.log": {"level": "WARNING"},  # aiosmtpd's per-connection chatter (SMTP catcher)
     },
 }

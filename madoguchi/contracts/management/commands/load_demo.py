@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from madoguchi.contracts.models import Contract, User
+from madoguchi.provisioning.services import network_password_hash, set_radius_password
 
 DEMO_PASSWORD = "Demo-123"
 OPERATOR_PASSWORD = "Operator-12345"
@@ -58,6 +59,11 @@ def load_demo() -> None:
             user = User(username=login, kind=User.Kind.DESK, contract=contract)
             user.set_password(DEMO_PASSWORD)
             user.save()
+            if not contract.is_ended:
+                # The credential a new line starts with, as provisioning published it.
+                set_radius_password(
+                    username=login, crypt_hash=network_password_hash(DEMO_PASSWORD)
+                )
     if not User.objects.filter(username="operator").exists():
         User.objects.create_superuser(
             username="operator",

@@ -49,7 +49,7 @@ def change_network_password(
     if existing is not None:
         raise DuplicateSubmission(existing)
     # The row lock serialises two browsers submitting at once: the second sees the cooldown.
-    locked = User.objects.select_for_update().select_related("contract").get(pk=user.pk)
+    locked = User.objects.select_for_update(of=("self",)).select_related("contract").get(pk=user.pk)
     available_at = password_change_available_at(locked)
     if available_at is not None:
         raise CooldownActive(available_at)

@@ -26,4 +26,5 @@ class CaughtMail(models.Model):
 
     def text_body(self) -> str:
         part = self.message().get_body(preferencelist=("plain", "html"))
-        return part.get_content() if part is not None else ""
+        # Lines travel with CRLF over SMTP; shown in the back office with plain newlines.
+        return part.get_content().replace("\r\n", "\n") if part is not None else ""

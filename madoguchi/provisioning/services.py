@@ -8,7 +8,12 @@ from django.db import transaction
 from passlib.hash import sha512_crypt
 
 from madoguchi.applications.models import Application
-from madoguchi.applications.services import claim_application, complete_application
+from madoguchi.applications.services import (
+    claim_application,
+    complete_application,
+    fail_application,
+)
+from madoguchi.contracts.models import User
 from madoguchi.provisioning.models import RadCheck
 
 logger = logging.getLogger(__name__)
@@ -46,17 +51,27 @@ def publish_network_password(application_id: int) -> bool:
         return False
     if settings.PROVISIONING_DELAY_SECONDS:
         time.sleep(settings.PROVISIONING_DELAY_SECONDS)
-    username = application.submitted_by.username
-    newer_done = Application.objects.filter(
-        contract=application.contract,
-        kind=application.kind,
-        status=Application.Status.DONE,
-        submitted_at__gt=application.submitted_at,
-    ).exists()
     with transaction.atomic():
-        # A newer change already published must not be overwritten by an older one.
+        # Locking the desk credential serialises publications of one contract, so that an
+        # older change processed late never overwrites a newer one already published.
+        credential = (
+            User.objects.select_for_update()
+            .filter(contract=application.contract, kind=User.Kind.DESK)
+            .first()
+        )
+        if credential is None:
+            fail_application(application, reason="認証IDが見つからないため反映できませんでした。")
+            return True
+        newer_done = Application.objects.filter(
+            contract=application.contract,
+            kind=application.kind,
+            status=Application.Status.DONE,
+            submitted_at__gt=application.submitted_at,
+        ).exists()
         if not newer_done:
-            set_radius_password(username=username, crypt_hash=application.work["radius_hash"])
+            set_radius_password(
+                username=credential.username, crypt_hash=application.work["radius_hash"]
+            )
         complete_application(application)
     logger.info("published network credential for application %s", application.number)
     return True

@@ -1,0 +1,87 @@
+"""P1, X3: the publish task is idempotent and never lets an older change win."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from passlib.hash import sha512_crypt
+
+from madoguchi.applications.models import Application
+from madoguchi.applications.services import submit_application
+from madoguchi.provisioning.models import RadCheck
+from madoguchi.provisioning.services import network_password_hash
+from madoguchi.provisioning.tasks import publish_network_password
+
+pytestmark = pytest.mark.django_db
+
+
+def network_password_application(user, password: str, *, age: timedelta = timedelta(0)):
+    """An accepted change to ``password``; its work is not enqueued (no commit in the test)."""
+    application = submit_application(
+        contract=user.contract,
+        kind=Application.Kind.NETWORK_PASSWORD,
+        user=user,
+        before={"認証ID": user.username},
+        after={"認証ID": user.username, "認証パスワード": "変更"},
+        work={"radius_hash": network_password_hash(password)},
+    )
+    Application.objects.filter(pk=application.pk).update(submitted_at=timezone.now() - age)
+    application.refresh_from_db()
+    return application
+
+
+def test_p1_publish_twice_writes_once(customer):
+    """X3: a second run of the task for the same application changes nothing."""
+    application = network_password_application(customer, "Abc-1234")
+    assert publish_network_password.call(application_id=application.pk) is True
+    row = RadCheck.objects.get(username=customer.username)
+    assert sha512_crypt.verify("Abc-1234", row.value)
+    # If the second run wrote, it would put the application's hash back over this marker.
+    RadCheck.objects.filter(pk=row.pk).update(value="marker")
+
+    assert publish_network_password.call(application_id=application.pk) is False
+
+    assert RadCheck.objects.get().value == "marker"
+    application.refresh_from_db()
+    assert application.status == Application.Status.DONE
+    assert application.attempts == 1
+
+
+def test_p1_publish_replaces_the_previous_credential(customer):
+    """P1: one Crypt-Password row per user; a later change replaces it."""
+    first = network_password_application(customer, "Abc-1234", age=timedelta(hours=2))
+    second = network_password_application(customer, "Xyz-5678")
+    publish_network_password.call(application_id=first.pk)
+    publish_network_password.call(application_id=second.pk)
+    row = RadCheck.objects.get(username=customer.username)
+    assert (row.attribute, row.op) == ("Crypt-Password", ":=")
+    assert sha512_crypt.verify("Xyz-5678", row.value)
+    assert not sha512_crypt.verify("Abc-1234", row.value)
+
+
+def test_p1_older_application_does_not_overwrite_newer_hash(customer):
+    """X3: an older change processed late (e.g. re-enqueued by reconcile) does not win."""
+    older = network_password_application(customer, "Old-1234", age=timedelta(hours=2))
+    newer = network_password_application(customer, "New-5678")
+    publish_network_password.call(application_id=newer.pk)
+    publish_network_password.call(application_id=older.pk)
+
+    row = RadCheck.objects.get(username=customer.username)
+    assert sha512_crypt.verify("New-5678", row.value)
+    older.refresh_from_db()
+    assert older.status == Application.Status.DONE  # finished, nothing left to retry
+
+
+def test_p1_publish_of_unknown_application_does_nothing(customer):
+    """X3: a wake-up for an application that no longer exists is harmless."""
+    assert publish_network_password.call(application_id=999_999) is False
+    assert not RadCheck.objects.exists()
+
+
+def test_p1_radcheck_never_holds_plaintext(customer):
+    """P1: the stored value is a SHA-512-crypt hash, not the password."""
+    application = network_password_application(customer, "Abc-1234")
+    publish_network_password.call(application_id=application.pk)
+    value = RadCheck.objects.get().value
+    assert "Abc-1234" not in value
+    assert sha512_crypt.identify(value)

@@ -1,0 +1,146 @@
+"""B1 (read part), X3: the applications queue in the back office."""
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from madoguchi.applications.models import Application
+from madoguchi.applications.tests.factories import ApplicationFactory
+from madoguchi.backoffice.tests.conftest import url
+from madoguchi.contracts.tests.pages import page_text
+from madoguchi.provisioning.models import RadCheck
+
+pytestmark = pytest.mark.django_db
+
+NEW_PASSWORD = "Abc-1234"
+
+
+def listed(client, **params) -> set[str]:
+    response = client.get(url("applications_application_changelist"), params)
+    assert response.status_code == 200
+    return {application.number for application in response.context["cl"].result_list}
+
+
+def test_b1_list_and_detail_in_bounded_queries(operator_client, django_assert_max_num_queries):
+    applications = [ApplicationFactory() for _ in range(10)]
+    failed = ApplicationFactory(
+        status=Application.Status.FAILED, failure_reason="RADIUSに接続できませんでした"
+    )
+    with django_assert_max_num_queries(10):
+        response = operator_client.get(url("applications_application_changelist"))
+    assert response.status_code == 200
+    text = page_text(response)
+    assert all(application.number in text for application in applications)
+    assert "認証パスワード変更" in text and "失敗" in text
+    with django_assert_max_num_queries(8):
+        detail = operator_client.get(url("applications_application_change", failed.pk))
+    assert detail.status_code == 200
+    text = page_text(detail)
+    for value in (
+        failed.number,
+        failed.contract.customer_number,
+        "認証パスワード変更",
+        "失敗",
+        "RADIUSに接続できませんでした",
+        failed.submitted_by.username,
+        failed.contract.contact_email,  # the acceptance mail's address
+        "処理回数",
+        "処理期限",
+        "受付メール送信日時",
+    ):
+        assert value in text, value
+
+
+def test_b1_filters_by_kind_status_and_date(operator_client):
+    accepted = ApplicationFactory()
+    done = ApplicationFactory(done=True)
+    old = ApplicationFactory.aged(timedelta(days=40), done=True)
+    today = timezone.localdate()
+    assert listed(operator_client, status__exact="accepted") == {accepted.number}
+    assert listed(operator_client, status__exact="done") == {done.number, old.number}
+    assert listed(operator_client, kind__exact="network_password") == {
+        accepted.number,
+        done.number,
+        old.number,
+    }
+    by_day = listed(
+        operator_client,
+        submitted_at__year=today.year,
+        submitted_at__month=today.month,
+        submitted_at__day=today.day,
+    )
+    assert by_day == {accepted.number, done.number}
+    old_day = timezone.localtime(old.submitted_at).date()
+    assert listed(
+        operator_client,
+        submitted_at__year=old_day.year,
+        submitted_at__month=old_day.month,
+        submitted_at__day=old_day.day,
+    ) == {old.number}
+
+
+def test_b1_search_by_application_number_and_customer_number(operator_client):
+    first, second = ApplicationFactory(), ApplicationFactory()
+    assert listed(operator_client, q=first.number) == {first.number}
+    assert listed(operator_client, q=second.number.lower()) == {second.number}
+    assert listed(operator_client, q=second.contract.customer_number) == {second.number}
+    assert listed(operator_client, q="N00000000") == set()
+
+
+def test_b1_x3_no_radius_hash_or_password_on_the_application_pages(
+    customer_client, customer, password, operator, django_capture_on_commit_callbacks
+):
+    """``work`` holds the RADIUS hash: no back office page shows it (P1)."""
+    customer_client.post(
+        reverse("desk:password"),
+        {
+            "current_password": password,
+            "new_password": NEW_PASSWORD,
+            "new_password_confirm": NEW_PASSWORD,
+        },
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        customer_client.post(reverse("desk:password_confirm"))
+    application = Application.objects.get()
+    radius_hash = application.work["radius_hash"]
+    assert radius_hash == RadCheck.objects.get(username=customer.username).value
+
+    back_office = Client()
+    back_office.force_login(operator)
+    pages = [
+        back_office.get(url("applications_application_changelist")),
+        back_office.get(url("applications_application_change", application.pk)),
+    ]
+    for response in pages:
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert application.number in html
+        for secret in (radius_hash, radius_hash.split("$")[-1], NEW_PASSWORD, password):
+            assert secret not in html
+        assert "処理データ" not in html  # the label of ``work``
+        assert "$6$" not in html
+
+
+def test_b1_applications_are_read_only_for_now(operator_client):
+    application = ApplicationFactory()
+    assert operator_client.get(url("applications_application_add")).status_code == 403
+    change = url("applications_application_change", application.pk)
+    response = operator_client.post(change, {"status": "done", "failure_reason": "x"})
+    assert response.status_code == 403
+    delete = url("applications_application_delete", application.pk)
+    assert operator_client.post(delete, {"post": "yes"}).status_code == 403
+    application.refresh_from_db()
+    assert application.status == Application.Status.ACCEPTED
+
+
+def test_b1_customer_is_refused(customer_client):
+    application = ApplicationFactory()
+    for page in (
+        url("applications_application_changelist"),
+        url("applications_application_change", application.pk),
+    ):
+        response = customer_client.get(page)
+        assert response.status_code == 302 and response["Location"].startswith(url("login"))

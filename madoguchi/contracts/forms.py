@@ -3,7 +3,11 @@ import re
 from django import forms
 from django.conf import settings
 
-from madoguchi.lib.forms import reject_control_characters
+from madoguchi.lib.forms import (
+    NULL_CHARACTERS,
+    control_characters_message,
+    reject_control_characters,
+)
 
 LOGIN_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,32}$")
 
@@ -17,6 +21,7 @@ class DeskLoginForm(forms.Form):
         error_messages={
             "required": "認証IDを入力してください。",
             "max_length": "認証IDは%(limit_value)d文字以内で入力してください。",
+            NULL_CHARACTERS: control_characters_message("認証ID"),
         },
         widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"}),
     )
@@ -34,6 +39,7 @@ class DeskLoginForm(forms.Form):
         error_messages={
             "required": "パスワードを入力してください。",
             "max_length": "パスワードが正しくありません。",
+            NULL_CHARACTERS: control_characters_message("パスワード"),
         },
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )

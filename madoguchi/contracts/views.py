@@ -33,6 +33,7 @@ def login_view(request):
     if request.method == "POST" and form.is_valid():
         user = authenticate(request, username=form.username, password=form.cleaned_data["password"])
         if getattr(request, "axes_locked_out", False):
+            request.axes_locked_out = False  # answered here; axes' middleware need not
             return locked_out(request)
         if user is None or user.kind != User.Kind.DESK:
             form.add_error(None, INVALID_LOGIN)

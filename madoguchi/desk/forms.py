@@ -3,8 +3,13 @@
 import re
 
 from django import forms
+from django.contrib.auth.hashers import check_password
 
-from madoguchi.lib.forms import reject_control_characters
+from madoguchi.lib.forms import (
+    NULL_CHARACTERS,
+    control_characters_message,
+    reject_control_characters,
+)
 
 # D3.2: the characters the seed allows (〔A-Z〕〔a-z〕〔0-9〕!$%&'()*+,-./;<=>?[]^_{}`~).
 SYMBOLS = "!$%&'()*+,-./;<=>?[]^_{}`~"
@@ -36,6 +41,7 @@ def password_field(label: str, autocomplete: str) -> forms.CharField:
         error_messages={
             "required": f"{label}を入力してください。",
             "max_length": f"{label}は%(limit_value)d文字以内で入力してください。",
+            NULL_CHARACTERS: control_characters_message(label),
         },
         widget=forms.PasswordInput(attrs={"autocomplete": autocomplete}),
     )
@@ -68,7 +74,9 @@ class NetworkPasswordForm(forms.Form):
         value = reject_control_characters(
             self.cleaned_data["current_password"], "現在の認証パスワード"
         )
-        if not self.user.check_password(value):
+        # Not user.check_password(): its hash upgrade would save a new hash and so log the
+        # customer out (session auth hash) before the change is confirmed.
+        if not check_password(value, self.user.password):
             raise forms.ValidationError(MESSAGES["wrong_current"])
         return value
 

@@ -79,10 +79,12 @@ def item_allowed(contract, key: str) -> bool:
 
 
 def menu_for(contract) -> list[tuple[str, list[MenuItem]]]:
-    return [
+    """The contract's menu; a group left without items is not shown either."""
+    groups = [
         (group, [item for item in items if item_allowed(contract, item.key)])
         for group, items in MENU
     ]
+    return [(group, items) for group, items in groups if items]
 
 
 def require_menu_item(key: str):

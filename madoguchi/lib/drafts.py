@@ -9,6 +9,7 @@ so flows that need a secret keep only what is derived from it (a hash) in the dr
 
 import time
 
+from django.contrib.sessions.backends.base import UpdateError
 from django.http import HttpRequest
 
 SESSION_KEY = "drafts"
@@ -32,7 +33,14 @@ def pop_draft(request: HttpRequest, flow: str) -> dict | None:
     drafts = request.session.get(SESSION_KEY, {})
     draft = drafts.pop(flow, None)
     request.session[SESSION_KEY] = drafts
-    request.session.save()
+    try:
+        request.session.save()
+    except UpdateError:
+        # A concurrent request of this session ended it meanwhile (the first click of a
+        # double click changed the password, and with it the session key): nothing is left
+        # to submit here, and the emptied session lets the response finish without a 500.
+        request.session.flush()
+        return None
     if not draft or time.time() - draft["saved"] > MAX_AGE_SECONDS:
         return None
     return draft["data"]

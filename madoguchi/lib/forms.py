@@ -5,8 +5,17 @@ import unicodedata
 from django import forms
 
 
+def control_characters_message(label: str) -> str:
+    return f"{label}に使用できない制御文字が含まれています。"
+
+
 def reject_control_characters(value: str, label: str) -> str:
     """Refuse control and format characters with a message naming the field."""
     if any(unicodedata.category(char) in {"Cc", "Cf"} for char in value):
-        raise forms.ValidationError(f"{label}に使用できない制御文字が含まれています。")
+        raise forms.ValidationError(control_characters_message(label))
     return value
+
+
+# Django's own check for NUL comes first; its Japanese translation reads "enter some
+# characters", so fields that take free text use this message instead.
+NULL_CHARACTERS = "null_characters_not_allowed"

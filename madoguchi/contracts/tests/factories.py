@@ -1,6 +1,6 @@
 import factory
 
-from madoguchi.contracts.models import Contract, User
+from madoguchi.contracts.models import Contract, PhonePage, User
 
 TEST_PASSWORD = "Pass-123"
 
@@ -50,3 +50,21 @@ class OperatorFactory(factory.django.DjangoModelFactory):
         obj.set_password(extracted or "Operator-pass-123")
         if create:
             obj.save(update_fields=["password"])
+
+
+class PhonePageFactory(factory.django.DjangoModelFactory):
+    """The four pages exist from a data migration; a transactional test's flush removes them."""
+
+    class Meta:
+        model = PhonePage
+        django_get_or_create = ("topic",)
+
+    topic = PhonePage.Topic.SETUP
+    phone_number = factory.Sequence(lambda n: f"0120-111-{n % 1000:03d}")
+    hours = "9:00〜17:00（土曜・日曜・祝日・年末年始を除く）"
+    body = "お問い合わせの内容をご案内します。\n\nお客様番号をお手元にご用意ください。"
+
+
+def phone_pages() -> dict[str, PhonePage]:
+    """All four phone pages, created when missing (D7.1)."""
+    return {topic: PhonePageFactory(topic=topic) for topic in PhonePage.Topic.values}

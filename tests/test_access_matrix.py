@@ -1,0 +1,362 @@
+"""Who may open what: every URL in the resolver, for every role, against a written matrix.
+
+The test walks ``get_resolver()`` (the desk, the public pages and every back office page,
+including each admin model's pages), fills the URL parameters with real objects, and for
+each role compares the response with ``MATRIX``. A URL pattern that the matrix does not
+list fails the test, so the matrix grows with every feature: add the new pattern below,
+with what each role must get.
+
+Roles: ``anonymous``; ``customer`` (owns the objects used in URLs); ``other_customer``
+(another contract: another's objects are 404); ``ended`` (a desk login whose contract ended
+while its session was open: logged out on its next desk request, D1.3); ``operator``.
+"""
+
+import re
+from dataclasses import dataclass
+
+import pytest
+from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, resolve
+
+from madoguchi.applications.tests.factories import ApplicationFactory
+from madoguchi.audit.models import AuditEntry
+from madoguchi.contracts.models import Contract
+from madoguchi.contracts.tests.factories import DeskUserFactory, OperatorFactory, phone_pages
+from madoguchi.mailcatcher.models import CaughtMail
+from madoguchi.provisioning.models import RadCheck
+
+ROLES = ("anonymous", "customer", "other_customer", "ended", "operator")
+FLOOR = 380  # the number of checks may only grow (issue 2 made 380)
+
+
+# --- outcomes -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Redirect:
+    """A redirect to ``to``; ``next`` adds ``?next=<the URL asked for>``."""
+
+    to: str
+    next: bool = False
+    logged_out: bool = False  # and the session no longer holds a login
+
+    def __str__(self) -> str:
+        suffix = ("?next=…" if self.next else "") + (" (logged out)" if self.logged_out else "")
+        return f"→ {self.to}{suffix}"
+
+
+DESK_LOGIN = Redirect("/desk/login/", next=True)  # LoginRequiredMiddleware
+BO_LOGIN = Redirect("/backoffice/login/", next=True)  # the back office's own login
+LOGGED_OUT = Redirect("/desk/login/", logged_out=True)  # desk_login_required, D1.3
+TO_STATUS = Redirect("/desk/")
+
+
+def each(outcome) -> dict:
+    return dict.fromkeys(ROLES, outcome)
+
+
+def desk_page(customer=200, other_customer=None, post=None) -> dict:
+    """A desk page: desk logins only; operators are refused; ended contracts logged out."""
+    roles = {
+        "anonymous": DESK_LOGIN,
+        "customer": customer,
+        "other_customer": customer if other_customer is None else other_customer,
+        "ended": LOGGED_OUT,
+        "operator": 403,
+    }
+    row = {"GET": roles}
+    if post is not None:
+        row["POST"] = {**roles, "customer": post, "other_customer": post}
+    return row
+
+
+def backoffice(operator, post=None) -> dict:
+    """A back office page: operators only, everyone else to the back office login."""
+    row = {"GET": {**each(BO_LOGIN), "operator": operator}}
+    if post is not None:
+        row["POST"] = {**each(BO_LOGIN), "operator": post}
+    return row
+
+
+def admin_model(label: str, *, add=200, change=200, delete=200, extra=None) -> dict:
+    """The six URL patterns Django's ModelAdmin makes for ``app_model``."""
+    app, model = label.split("_", 1)
+    rows = {
+        f"backoffice:{label}_changelist": backoffice(200),
+        f"backoffice:{label}_add": backoffice(add),
+        f"backoffice:{label}_history": backoffice(200),
+        f"backoffice:{label}_delete": backoffice(delete),
+        f"backoffice:{label}_change": backoffice(change),
+        # The old change URL redirects to the change page.
+        f"backoffice/{app}/{model}/<path:object_id>/": backoffice(
+            Redirect(f"/backoffice/{app}/{model}/{{object_id}}/change/")
+        ),
+    }
+    rows.update(extra or {})
+    return rows
+
+
+# --- the matrix ---------------------------------------------------------------------------
+# Key: the URL name, or the full route for an unnamed pattern.
+# Value: {method: {role: outcome}}, outcome = status code or Redirect.
+
+MATRIX: dict[str, dict[str, dict]] = {
+    # Public.
+    "landing": {"GET": each(200)},
+    "desk:login": {
+        "GET": {
+            **each(200),
+            "customer": TO_STATUS,
+            "other_customer": TO_STATUS,
+            "ended": TO_STATUS,
+        },
+        # An empty form: errors for visitors; a logged-in customer is sent home.
+        "POST": {
+            **each(200),
+            "customer": TO_STATUS,
+            "other_customer": TO_STATUS,
+            "ended": TO_STATUS,
+        },
+    },
+    "desk:logout": {
+        "GET": {**each(405), "anonymous": DESK_LOGIN},
+        "POST": {**each(Redirect("/desk/login/", logged_out=True)), "anonymous": DESK_LOGIN},
+    },
+    # The desk (D1–D3, D7).
+    "desk:status": desk_page(),
+    "desk:password": desk_page(post=200),  # an empty POST: the form with its messages
+    "desk:password_confirm": desk_page(
+        customer=Redirect("/desk/password/"),  # no draft: back to the input step
+        post=Redirect("/desk/password/"),
+    ),
+    "desk:password_complete": desk_page(customer=200, other_customer=404),
+    "desk:phone": desk_page(),
+    # Menu items of later issues: the "not yet available online" page (D1.5).
+    "desk:billing": desk_page(),
+    "desk:billing_card": desk_page(),
+    "desk:billing_address": desk_page(),
+    "desk:billing_notice": desk_page(),
+    "desk:contact_person": desk_page(),
+    "desk:mail": desk_page(),
+    "desk:cancellation": desk_page(),
+    # The back office (Django admin): its own login, operators only.
+    "backoffice:index": backoffice(200),
+    "backoffice:login": {
+        "GET": {**each(200), "operator": Redirect("/backoffice/")},
+        "POST": each(200),  # an empty form: its messages, even for an operator
+    },
+    "backoffice:logout": {
+        "GET": {**each(Redirect("/backoffice/")), "operator": 405},
+        "POST": {**each(Redirect("/backoffice/")), "operator": 200},
+    },
+    "backoffice:password_change": backoffice(200),
+    "backoffice:password_change_done": backoffice(200),
+    "backoffice:autocomplete": backoffice(403),  # needs its query parameters
+    "backoffice:jsi18n": backoffice(200),
+    "backoffice:view_on_site": backoffice(404),  # no model has a public page
+    "backoffice:app_list": backoffice(200),
+    "backoffice/(?P<url>.*)$": backoffice(404),  # any other back office URL
+    **admin_model(
+        "contracts_contract",
+        add=403,  # contracts come from the ISP's systems
+        delete=403,
+        extra={
+            # B4: the 「ログインロック解除」 button posts here.
+            "backoffice:contracts_contract_unlock": backoffice(
+                405, post=Redirect("/backoffice/contracts/contract/{object_id}/change/")
+            ),
+        },
+    ),
+    # Login accounts: the object is the customer's desk login, which operators may see but
+    # neither edit, delete nor give a password (the customer changes it on the desk, D3).
+    **admin_model(
+        "contracts_user",
+        delete=403,
+        extra={"backoffice:auth_user_password_change": backoffice(403)},
+    ),
+    **admin_model("contracts_phonepage", add=403, delete=403),
+    **admin_model("applications_application", add=403, delete=403),
+    **admin_model("audit_auditentry", add=403, delete=403),
+    **admin_model("provisioning_radcheck", add=403, delete=403),
+    **admin_model("mailcatcher_caughtmail", add=403, delete=403),
+}
+
+
+# --- walking the resolver ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Route:
+    key: str  # the matrix key
+    route: str  # the full route, e.g. "desk/password/complete/<int:pk>/"
+
+
+def routes(patterns=None, prefix: str = "", namespace: str = "") -> list[Route]:
+    found = []
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(pattern, URLResolver):
+            inner = namespace + (f"{pattern.namespace}:" if pattern.namespace else "")
+            found += routes(pattern.url_patterns, prefix + str(pattern.pattern), inner)
+        else:
+            assert isinstance(pattern, URLPattern)
+            route = prefix + str(pattern.pattern)
+            key = f"{namespace}{pattern.name}" if pattern.name else route
+            found.append(Route(key=key, route=route))
+    return found
+
+
+PARAMETER = re.compile(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>[^)]*\)")
+ADMIN_OBJECT = re.compile(r"^backoffice/(\w+)/(\w+)/")
+
+
+class Objects:
+    """The objects URLs are filled with; all belong to ``customer`` where that matters."""
+
+    def __init__(self, customer):
+        self.customer = customer
+        self.application = ApplicationFactory(submitted_by=customer)
+        self.phone_page = phone_pages()["setup"]
+        self.audit_entry = AuditEntry.objects.create(actor_name="system", action="test")
+        self.radcheck = RadCheck.objects.create(
+            username=customer.username, attribute="Crypt-Password", op=":=", value="$6$x"
+        )
+        self.caught_mail = CaughtMail.objects.create(
+            mail_from="a@example.com", rcpt_to=["b@example.com"], subject="件名", raw=b"x"
+        )
+        # Per admin model: the object whose pages are opened.
+        self.by_model = {
+            "contracts.contract": customer.contract,
+            "contracts.user": customer,
+            "contracts.phonepage": self.phone_page,
+            "applications.application": self.application,
+            "audit.auditentry": self.audit_entry,
+            "provisioning.radcheck": self.radcheck,
+            "mailcatcher.caughtmail": self.caught_mail,
+        }
+
+    def value(self, route: str, name: str) -> str:
+        if name == "pk":  # desk/password/complete/<int:pk>/
+            return str(self.application.pk)
+        if name == "topic":
+            return "setup"
+        if name == "app_label":
+            return "contracts"
+        if name == "url":
+            return "no-such-page/"
+        if name == "content_type_id":
+            return str(ContentType.objects.get_for_model(Contract).pk)
+        if name == "id":  # the account password page
+            return str(self.customer.pk)
+        if name == "object_id":
+            if route.startswith("backoffice/r/"):
+                return str(self.customer.contract.pk)
+            app, model = ADMIN_OBJECT.match(route).groups()
+            label = f"{app}.{model}"
+            apps.get_model(label)  # a typo here is an error, not a missing object
+            assert label in self.by_model, f"add an object of {label} to Objects.by_model"
+            return str(self.by_model[label].pk)
+        raise AssertionError(f"no value for URL parameter <{name}> in {route}")
+
+    def url(self, route: str) -> tuple[str, dict]:
+        values = {}
+
+        def fill(match):
+            name = match.group(1) or match.group(2)
+            values[name] = self.value(route, name)
+            return values[name]
+
+        path = PARAMETER.sub(fill, route).replace("^", "").replace("$", "")
+        return "/" + path, values
+
+
+def expected_location(outcome: Redirect, url: str, values: dict) -> str:
+    location = outcome.to.format(**values)
+    return f"{location}?next={url}" if outcome.next else location
+
+
+# --- the test -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def people(db):
+    customer = DeskUserFactory(username="matrix1@biz.example.ne.jp")
+    other = DeskUserFactory(username="matrix2@biz.example.ne.jp")
+    ended = DeskUserFactory(username="matrix3@biz.example.ne.jp")
+    operator = OperatorFactory(username="matrix-operator")
+    # The ended contract's session was opened before its contract ended.
+    Contract.objects.filter(pk=ended.contract_id).update(status=Contract.Status.ENDED)
+    return {
+        "anonymous": None,
+        "customer": customer,
+        "other_customer": other,
+        "ended": ended,
+        "operator": operator,
+    }
+
+
+def client_for(user) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def test_access_matrix_covers_every_url_pattern():
+    keys = [route.key for route in routes()]
+    assert len(keys) == len(set(keys)), "two patterns share a matrix key"
+    missing = sorted(set(keys) - set(MATRIX))
+    assert not missing, f"URL patterns missing from the access matrix: {missing}"
+    stale = sorted(set(MATRIX) - set(keys))
+    assert not stale, f"matrix rows for URL patterns that no longer exist: {stale}"
+    for key, row in MATRIX.items():
+        assert "GET" in row, key
+        for method, cells in row.items():
+            assert set(cells) == set(ROLES), (key, method)
+
+
+@pytest.mark.django_db
+def test_access_matrix(people, capsys):
+    """Issue 2: every URL, every role, against MATRIX; prints how many checks it made."""
+    objects = Objects(people["customer"])
+    failures = []
+    checks = 0
+    for route in routes():
+        row = MATRIX.get(route.key)
+        assert row is not None, f"{route.key} is missing from MATRIX"
+        url, values = objects.url(route.route)
+        match = resolve(url)
+        assert match.route == route.route or match.url_name == route.key.rpartition(":")[2], (
+            url,
+            route,
+        )
+        for method, cells in row.items():
+            for role in ROLES:
+                outcome = cells[role]
+                client = client_for(people[role])
+                response = client.generic(method, url)
+                checks += 1
+                problem = check(outcome, response, client, url, values)
+                if problem:
+                    failures.append(f"{method} {url} as {role}: expected {outcome}, {problem}")
+    with capsys.disabled():
+        print(f"\naccess matrix: {checks} checks")
+    assert not failures, "\n".join(failures)
+    assert checks >= FLOOR
+
+
+def check(outcome, response, client, url, values) -> str | None:
+    status = response.status_code
+    if isinstance(outcome, int):
+        if status != outcome:
+            return f"got {status} {response.get('Location', '')}"
+        return None
+    if status != 302:
+        return f"got {status}"
+    location = expected_location(outcome, url, values)
+    if response["Location"] != location:
+        return f"redirected to {response['Location']}"
+    if outcome.logged_out and "_auth_user_id" in client.session:
+        return "but the session is still logged in"
+    return None

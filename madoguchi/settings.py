@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "madoguchi.applications",
     "madoguchi.provisioning",
     "madoguchi.desk",
+    "madoguchi.mailboxes",
     "madoguchi.mailcatcher",
     "madoguchi.backoffice",
 ]
@@ -199,6 +200,13 @@ APPLICATION_STALE_SECONDS = env_int("APPLICATION_STALE_SECONDS", 60)
 # Seconds a worker waits before publishing a credential (0 in production; lets demos and
 # fault tests observe the work in flight).
 PROVISIONING_DELAY_SECONDS = env_int("PROVISIONING_DELAY_SECONDS", 0)
+# Seconds between submission and processing, per application kind (0 in production; the
+# demo waits so that a person sees 「お申込み処理中」 and can still cancel).
+APPLICATION_DELAY_SECONDS = {
+    "mailbox_add": env_int("MAILBOX_PROCESSING_DELAY_SECONDS", 0),
+    "mailbox_change": env_int("MAILBOX_PROCESSING_DELAY_SECONDS", 0),
+    "mailbox_delete": env_int("MAILBOX_PROCESSING_DELAY_SECONDS", 0),
+}
 # SHA-512-crypt rounds of the network credential published for FreeRADIUS (PAP).
 RADIUS_CRYPT_ROUNDS = env_int("RADIUS_CRYPT_ROUNDS", 100_000)
 
@@ -221,6 +229,12 @@ DESK_REALMS = env_list(
     "DESK_REALMS", ["biz.example.ne.jp", "pc.example.ne.jp", "net.example.ne.jp"]
 )
 NETWORK_PASSWORD_COOLDOWN = timedelta(hours=1)
+# The pool of mail hosts a new account is placed on (the part after @, D4.8).
+MAIL_HOSTS = env_list("MAIL_HOSTS", ["arrow.example.ne.jp", "dune.example.ne.jp"])
+# Where customers change a mail password (not possible on the desk, D4.12).
+MAIL_PASSWORD_CHANGE_URL = env_str(
+    "MAIL_PASSWORD_CHANGE_URL", "https://support.example.ne.jp/mail/password/"
+)
 
 # --- Logging ------------------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path(
         "", login_not_required(TemplateView.as_view(template_name="landing.html")), name="landing"
     ),
+    path("desk/mail/", include("madoguchi.mailboxes.urls")),
     path("desk/", include("madoguchi.desk.urls")),
     path("backoffice/", backoffice_site.urls),
 ]

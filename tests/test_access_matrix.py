@@ -24,11 +24,13 @@ from madoguchi.applications.tests.factories import ApplicationFactory
 from madoguchi.audit.models import AuditEntry
 from madoguchi.contracts.models import Contract
 from madoguchi.contracts.tests.factories import DeskUserFactory, OperatorFactory, phone_pages
+from madoguchi.mailboxes.models import AccountName
+from madoguchi.mailboxes.tests.factories import MailboxFactory, submit
 from madoguchi.mailcatcher.models import CaughtMail
-from madoguchi.provisioning.models import RadCheck
+from madoguchi.provisioning.models import RadCheck, VirtualUser
 
 ROLES = ("anonymous", "customer", "other_customer", "ended", "operator")
-FLOOR = 380  # the number of checks may only grow (issue 2 made 380)
+FLOOR = 590  # the number of checks may only grow (issue 2 made 380, issue 3 590)
 
 
 # --- outcomes -----------------------------------------------------------------------------
@@ -51,14 +53,18 @@ DESK_LOGIN = Redirect("/desk/login/", next=True)  # LoginRequiredMiddleware
 BO_LOGIN = Redirect("/backoffice/login/", next=True)  # the back office's own login
 LOGGED_OUT = Redirect("/desk/login/", logged_out=True)  # desk_login_required, D1.3
 TO_STATUS = Redirect("/desk/")
+TO_MAIL_LIST = Redirect("/desk/mail/")
 
 
 def each(outcome) -> dict:
     return dict.fromkeys(ROLES, outcome)
 
 
-def desk_page(customer=200, other_customer=None, post=None) -> dict:
-    """A desk page: desk logins only; operators are refused; ended contracts logged out."""
+def desk_page(customer=200, other_customer=None, post=None, other_post=None) -> dict:
+    """A desk page: desk logins only; operators are refused; ended contracts logged out.
+
+    ``other_customer``/``other_post`` default to the customer's outcomes.
+    """
     roles = {
         "anonymous": DESK_LOGIN,
         "customer": customer,
@@ -68,7 +74,8 @@ def desk_page(customer=200, other_customer=None, post=None) -> dict:
     }
     row = {"GET": roles}
     if post is not None:
-        row["POST"] = {**roles, "customer": post, "other_customer": post}
+        other = post if other_post is None else other_post
+        row["POST"] = {**roles, "customer": post, "other_customer": other}
     return row
 
 
@@ -139,8 +146,30 @@ MATRIX: dict[str, dict[str, dict]] = {
     "desk:billing_address": desk_page(),
     "desk:billing_notice": desk_page(),
     "desk:contact_person": desk_page(),
-    "desk:mail": desk_page(),
     "desk:cancellation": desk_page(),
+    # メールアカウントおよびウイルスチェック (D4). The slot in URLs is 1: the customer's
+    # account 01; the other customer's slot 1 is their own, and empty (slots are per contract).
+    "mailboxes:list": desk_page(),
+    "mailboxes:characters": desk_page(),
+    # An empty POST: the pattern message for the customer; nothing to change for the other.
+    "mailboxes:change": desk_page(
+        customer=200, other_customer=TO_MAIL_LIST, post=200, other_post=TO_MAIL_LIST
+    ),
+    # Slot 1 is taken for the customer (back to the list); empty for the other (the form).
+    "mailboxes:add": desk_page(
+        customer=TO_MAIL_LIST, other_customer=200, post=TO_MAIL_LIST, other_post=200
+    ),
+    # 「削除」 is a link: straight to the confirm step; the other has no account 01.
+    "mailboxes:delete": desk_page(
+        customer=Redirect("/desk/mail/confirm/"), other_customer=TO_MAIL_LIST, post=405
+    ),
+    # Nothing pending on slot 1: back to the list (with a message).
+    "mailboxes:cancel": desk_page(customer=TO_MAIL_LIST, post=TO_MAIL_LIST),
+    # No draft: back to the list.
+    "mailboxes:terms": desk_page(customer=TO_MAIL_LIST, post=TO_MAIL_LIST),
+    "mailboxes:confirm": desk_page(customer=TO_MAIL_LIST, post=TO_MAIL_LIST),
+    # The customer's pending mailbox application: another contract's is 404.
+    "mailboxes:complete": desk_page(customer=200, other_customer=404),
     # The back office (Django admin): its own login, operators only.
     "backoffice:index": backoffice(200),
     "backoffice:login": {
@@ -177,7 +206,25 @@ MATRIX: dict[str, dict[str, dict]] = {
         extra={"backoffice:auth_user_password_change": backoffice(403)},
     ),
     **admin_model("contracts_phonepage", add=403, delete=403),
-    **admin_model("applications_application", add=403, delete=403),
+    **admin_model(
+        "applications_application",
+        add=403,
+        delete=403,
+        extra={
+            # B1 「処理する」: a POST that carries the application out, back to its page.
+            "backoffice:applications_application_process": backoffice(
+                405, post=Redirect("/backoffice/applications/application/{object_id}/change/")
+            ),
+            # B1 「失敗にする」: the reason form; an empty POST gets its message.
+            "backoffice:applications_application_fail": backoffice(200, post=200),
+        },
+    ),
+    # Mail accounts and the names in use (D4, B1): read only.
+    **admin_model("mailboxes_mailbox", add=403, delete=403),
+    **admin_model("mailboxes_accountname", add=403, delete=403),
+    # What the mail system reads (P2): read only, hashes masked.
+    **admin_model("provisioning_virtualdomain", add=403, delete=403),
+    **admin_model("provisioning_virtualuser", add=403, delete=403),
     **admin_model("audit_auditentry", add=403, delete=403),
     **admin_model("provisioning_radcheck", add=403, delete=403),
     **admin_model("mailcatcher_caughtmail", add=403, delete=403),
@@ -225,6 +272,10 @@ class Objects:
         self.caught_mail = CaughtMail.objects.create(
             mail_from="a@example.com", rcpt_to=["b@example.com"], subject="件名", raw=b"x"
         )
+        # The customer's account 01 (slot 1 in desk URLs) and a pending add on slot 2.
+        self.mailbox = MailboxFactory(contract=customer.contract, slot=1, account="matrixbox")
+        self.virtual_user = VirtualUser.objects.get(email=self.mailbox.address)
+        self.mailbox_application = submit(customer, 2, "add", account="matrixnew")
         # Per admin model: the object whose pages are opened.
         self.by_model = {
             "contracts.contract": customer.contract,
@@ -234,11 +285,19 @@ class Objects:
             "audit.auditentry": self.audit_entry,
             "provisioning.radcheck": self.radcheck,
             "mailcatcher.caughtmail": self.caught_mail,
+            "mailboxes.mailbox": self.mailbox,
+            "mailboxes.accountname": AccountName.objects.get(name="matrixbox"),
+            "provisioning.virtualdomain": self.virtual_user.domain,
+            "provisioning.virtualuser": self.virtual_user,
         }
 
     def value(self, route: str, name: str) -> str:
+        if name == "pk" and route.startswith("desk/mail/"):  # desk/mail/complete/<int:pk>/
+            return str(self.mailbox_application.pk)
         if name == "pk":  # desk/password/complete/<int:pk>/
             return str(self.application.pk)
+        if name == "slot":  # desk/mail/<int:slot>/…
+            return "1"
         if name == "topic":
             return "setup"
         if name == "app_label":
@@ -252,6 +311,10 @@ class Objects:
         if name == "object_id":
             if route.startswith("backoffice/r/"):
                 return str(self.customer.contract.pk)
+            if route.endswith("/process/"):
+                # 「処理する」 carries out the mailbox application; the other application
+                # pages (「失敗にする」 among them) keep an accepted one, whatever the order.
+                return str(self.mailbox_application.pk)
             app, model = ADMIN_OBJECT.match(route).groups()
             label = f"{app}.{model}"
             apps.get_model(label)  # a typo here is an error, not a missing object

@@ -1,26 +1,76 @@
-"""Back office: the applications queue, read part (B1, X3).
+"""Back office: the applications queue (B1, X3) — list, read, process now, fail with a reason.
 
 ``work`` is never shown: it holds what the work needs that is not for display, such as the
 network credential's RADIUS hash.
+
+An operator may process or fail an application only while a worker could claim it: 受付, or
+処理中 whose worker's lease has expired (``services.operator_refusal``). One a worker holds
+with a valid lease is left to that worker, so nothing is carried out twice; a finished one
+(完了, 失敗, 取消) is refused with a message.
 """
 
+import logging
 import re
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.decorators import method_decorator
+from django.views.decorators.http import require_POST
 
+from madoguchi.applications import services
 from madoguchi.applications.models import Application
-from madoguchi.backoffice.site import backoffice_site
+from madoguchi.audit.services import client_ip
+from madoguchi.backoffice.site import ReadOnlyAdminMixin, backoffice_site
+from madoguchi.lib.forms import NULL_CHARACTERS, reject_control_characters
+
+logger = logging.getLogger(__name__)
 
 NUMBER_RE = re.compile(r"^[Aa]?(\d{1,12})$")
+REASON_MAX_LENGTH = 500
+REASON_LABEL = "失敗理由"
+
+
+class FailForm(forms.Form):
+    """The reason of a failure, as the customer reads it in the mail and on the desk."""
+
+    reason = forms.CharField(
+        label="失敗理由（お客様に表示されます）",
+        widget=forms.Textarea(attrs={"rows": 6, "cols": 80, "maxlength": REASON_MAX_LENGTH}),
+        error_messages={
+            "required": "失敗理由を入力してください。",
+            NULL_CHARACTERS: "失敗理由に使用できない制御文字が含まれています。",
+        },
+        help_text=(
+            f"{REASON_MAX_LENGTH}文字以内。結果のお知らせメールとカスタマサポートデスクで"
+            "お客様にそのまま表示されます。"
+        ),
+    )
+
+    def clean_reason(self):
+        reason = self.cleaned_data["reason"].replace("\r\n", "\n").replace("\r", "\n")
+        # Line breaks are welcome in a reason; other control characters are not.
+        reject_control_characters(reason.replace("\n", ""), REASON_LABEL)
+        if len(reason) > REASON_MAX_LENGTH:
+            raise forms.ValidationError(
+                f"{REASON_LABEL}は{REASON_MAX_LENGTH}文字以内で入力してください"
+                f"（現在 {len(reason)} 文字）。"
+            )
+        return reason
 
 
 @admin.register(Application, site=backoffice_site)
-class ApplicationAdmin(admin.ModelAdmin):
+class ApplicationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "number",
         "customer_number",
         "kind",
         "status",
+        "customer_status",
         "submitted_at",
         "submitted_by",
         "attempts",
@@ -31,8 +81,13 @@ class ApplicationAdmin(admin.ModelAdmin):
     list_select_related = ["contract", "submitted_by"]
     search_fields = ["contract__customer_number"]
     search_help_text = "お申込み番号（A00000001）またはお客様番号で検索できます。"
+    change_form_template = "backoffice/application_change_form.html"
+    actions = ["process_selected"]
+    # Feature apps add the inline that shows their part of an application (the mailbox
+    # order, …) with ``add_inline``, as they register processors: no import from here.
+    inlines = []
     fieldsets = [
-        ("お申込み", {"fields": ["number", "contract", "kind", "status"]}),
+        ("お申込み", {"fields": ["number", "contract", "kind", "status", "customer_status"]}),
         ("内容", {"fields": ["before", "after"]}),
         ("受付", {"fields": ["submitted_by", "submitted_at", "submitted_ip"]}),
         (
@@ -40,12 +95,14 @@ class ApplicationAdmin(admin.ModelAdmin):
             {"fields": ["attempts", "lease_expires_at", "finished_at", "failure_reason"]},
         ),
         ("受付メール", {"fields": ["mail_to", "mail_sent_at"]}),
+        ("結果メール", {"fields": ["outcome_mail_to", "outcome_mail_sent_at"]}),
     ]
     readonly_fields = [
         "number",
         "contract",
         "kind",
         "status",
+        "customer_status",
         "before",
         "after",
         "submitted_by",
@@ -57,7 +114,13 @@ class ApplicationAdmin(admin.ModelAdmin):
         "failure_reason",
         "mail_to",
         "mail_sent_at",
+        "outcome_mail_to",
+        "outcome_mail_sent_at",
     ]
+
+    @classmethod
+    def add_inline(cls, inline) -> None:
+        cls.inlines = [*cls.inlines, inline]
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request).select_related("contract", "submitted_by")
@@ -71,6 +134,10 @@ class ApplicationAdmin(admin.ModelAdmin):
     def customer_number(self, obj):
         return obj.contract.customer_number
 
+    @admin.display(description="お客様への表示")
+    def customer_status(self, obj):
+        return obj.customer_status
+
     def get_search_results(self, request, queryset, search_term):
         """An application number (A00000012, or just 12) finds that application."""
         match = NUMBER_RE.fullmatch(search_term.strip())
@@ -80,12 +147,134 @@ class ApplicationAdmin(admin.ModelAdmin):
             return results | by_number, duplicates
         return super().get_search_results(request, queryset, search_term)
 
-    # Processing and failing by hand come later (B1); for now the queue is read only.
-    def has_add_permission(self, request):
-        return False
+    # The record itself is never edited (ReadOnlyAdminMixin): operators act on it only
+    # through the two actions below, which go through the services (and so are audited, X7).
+    def has_operate_permission(self, request, obj=None) -> bool:
+        """May the operator process or fail applications (「処理する」, 「失敗にする」)?"""
+        opts = self.opts
+        return request.user.has_perm(f"{opts.app_label}.change_{opts.model_name}")
 
-    def has_change_permission(self, request, obj=None):
-        return False
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context["operator_refusal"] = services.operator_refusal(obj)
+            context["may_operate"] = (
+                self.has_operate_permission(request, obj) and context["operator_refusal"] is None
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
-    def has_delete_permission(self, request, obj=None):
-        return False
+    # --- 「処理する」 and 「失敗にする」 (B1) --------------------------------------------------
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "<path:object_id>/process/",
+                self.admin_site.admin_view(self.process_view),
+                name="{}_{}_process".format(*info),
+            ),
+            path(
+                "<path:object_id>/fail/",
+                self.admin_site.admin_view(self.fail_view),
+                name="{}_{}_fail".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    def _operable_object(self, request, object_id) -> Application:
+        application = self.get_object(request, unquote(object_id))
+        if application is None:
+            raise Http404("お申込みが見つかりません。")
+        if not self.has_operate_permission(request, application):
+            raise PermissionDenied
+        return application
+
+    def _change_page(self, application) -> HttpResponseRedirect:
+        return HttpResponseRedirect(
+            reverse(
+                "admin:applications_application_change",
+                args=[application.pk],
+                current_app=self.admin_site.name,
+            )
+        )
+
+    @method_decorator(require_POST)
+    def process_view(self, request, object_id):
+        """「処理する」: carry the application out now, as a worker would."""
+        application = self._operable_object(request, object_id)
+        self._process(request, application)
+        return self._change_page(application)
+
+    def _process(self, request, application) -> bool:
+        try:
+            services.process_application_now(
+                application=application, operator=request.user, ip=client_ip(request)
+            )
+        except services.NotOperable as refusal:
+            self.message_user(request, refusal.message, messages.ERROR)
+            return False
+        except Exception:
+            # Left 処理中 with its lease: a worker retries it once the lease expires.
+            logger.exception("operator processing of %s failed", application.number)
+            self.message_user(
+                request,
+                f"お申込み {application.number} の処理中にエラーが発生しました。"
+                "処理期限が過ぎると自動で再処理されます。",
+                messages.ERROR,
+            )
+            return False
+        if application.status == Application.Status.DONE:
+            self.message_user(
+                request, f"お申込み {application.number} を処理しました（完了）。", messages.SUCCESS
+            )
+        else:
+            self.message_user(
+                request,
+                f"お申込み {application.number} を処理しましたが、完了できませんでした"
+                f"（{application.get_status_display()}：{application.failure_reason}）。",
+                messages.WARNING,
+            )
+        return True
+
+    def fail_view(self, request, object_id):
+        """「失敗にする」: a page asking the reason; its POST fails the application."""
+        application = self._operable_object(request, object_id)
+        refusal = services.operator_refusal(application)
+        if refusal:
+            self.message_user(request, refusal, messages.ERROR)
+            return self._change_page(application)
+        form = FailForm(request.POST if request.method == "POST" else None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.fail_application_by_operator(
+                    application=application,
+                    operator=request.user,
+                    reason=form.cleaned_data["reason"],
+                    ip=client_ip(request),
+                )
+            except services.NotOperable as refused:
+                self.message_user(request, refused.message, messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    f"お申込み {application.number} を失敗にしました。"
+                    "お客様に結果のお知らせメールを送ります。",
+                    messages.SUCCESS,
+                )
+            return self._change_page(application)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"お申込み {application.number} を失敗にする",
+            "subtitle": None,
+            "opts": self.opts,
+            "original": application,
+            "form": form,
+            "contact_email": application.contract.contact_email,
+            "reason_max_length": REASON_MAX_LENGTH,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "backoffice/application_fail.html", context)
+
+    @admin.action(description="選択したお申込みを処理する", permissions=["operate"])
+    def process_selected(self, request, queryset):
+        for application in queryset.order_by("pk"):
+            self._process(request, application)

@@ -20,6 +20,9 @@ class Application(models.Model):
 
     class Kind(models.TextChoices):
         NETWORK_PASSWORD = "network_password", _("認証パスワード変更")
+        MAILBOX_ADD = "mailbox_add", _("メールアカウント追加")
+        MAILBOX_CHANGE = "mailbox_change", _("メールアカウント・ウィルスチェックサービス変更")
+        MAILBOX_DELETE = "mailbox_delete", _("メールアカウント削除")
 
     class Status(models.TextChoices):
         ACCEPTED = "accepted", _("受付")
@@ -61,6 +64,8 @@ class Application(models.Model):
     failure_reason = models.TextField(_("失敗理由"), blank=True)
     mail_to = models.JSONField(_("受付メール送信先"), default=list, blank=True)
     mail_sent_at = models.DateTimeField(_("受付メール送信日時"), null=True, blank=True)
+    outcome_mail_to = models.JSONField(_("結果メール送信先"), default=list, blank=True)
+    outcome_mail_sent_at = models.DateTimeField(_("結果メール送信日時"), null=True, blank=True)
 
     objects = ApplicationQuerySet.as_manager()
 

@@ -63,18 +63,28 @@ def submit_application(
         after=after,
         ip=ip,
     )
-    transaction.on_commit(lambda: enqueue_work(application))
+    delay = settings.APPLICATION_DELAY_SECONDS.get(kind, 0)
+    transaction.on_commit(lambda: enqueue_work(application, delay_seconds=delay))
     return application
 
 
-def enqueue_work(application: Application) -> None:
-    """Wake a worker for the application's processing and, if any, its acceptance mail."""
-    from madoguchi.applications.tasks import send_application_mail
+class NotCancellable(Exception):
+    """The application is no longer waiting: it is being processed or has finished."""
+
+
+def enqueue_work(application: Application, *, delay_seconds: int = 0) -> None:
+    """Wake a worker for the application's processing and for its unsent mails."""
+    from madoguchi.applications.tasks import send_application_mail, send_outcome_mail
 
     if application.is_in_progress:
-        registry.processor_for(application.kind).enqueue(application_id=application.pk)
+        task = registry.processor_for(application.kind)
+        if delay_seconds:
+            task = task.using(run_after=timezone.now() + timedelta(seconds=delay_seconds))
+        task.enqueue(application_id=application.pk)
     if application.mail_to and application.mail_sent_at is None:
         send_application_mail.enqueue(application_id=application.pk)
+    if application.outcome_mail_to and application.outcome_mail_sent_at is None:
+        send_outcome_mail.enqueue(application_id=application.pk)
 
 
 def claim_application(application_id: int) -> Application | None:
@@ -100,37 +110,163 @@ def claim_application(application_id: int) -> Application | None:
     return application
 
 
-def complete_application(application: Application, *, after: dict | None = None) -> None:
+def complete_application(
+    application: Application, *, after: dict | None = None, notify: list[str] | None = None
+) -> bool:
     """Mark a claimed application done (only if it is still ours to finish)."""
-    _finish(application, Application.Status.DONE, after=after)
+    return _finish(application, Application.Status.DONE, after=after, notify=notify)
 
 
-def fail_application(application: Application, *, reason: str, actor=None) -> None:
-    """Mark an application failed with a reason the customer sees."""
-    _finish(application, Application.Status.FAILED, reason=reason, actor=actor)
+def fail_application(
+    application: Application,
+    *,
+    reason: str,
+    actor=None,
+    notify: list[str] | None = None,
+    ip: str | None = None,
+) -> bool:
+    """Mark an application failed with a reason the customer sees, releasing its holds."""
+    return _finish(
+        application, Application.Status.FAILED, reason=reason, actor=actor, notify=notify, ip=ip
+    )
 
 
-def _finish(application, status, *, reason: str = "", after: dict | None = None, actor=None):
-    now = timezone.now()
-    fields = {"status": status, "finished_at": now, "lease_expires_at": None}
+def cancel_application(application: Application, *, actor, ip: str | None = None) -> None:
+    """Withdraw an application that no worker has started yet (取消, D4.7)."""
+    if not _finish(
+        application,
+        Application.Status.CANCELLED,
+        actor=actor,
+        ip=ip,
+        from_statuses=(Application.Status.ACCEPTED,),
+    ):
+        raise NotCancellable(application.number)
+
+
+def _finish(
+    application,
+    status,
+    *,
+    reason: str = "",
+    after: dict | None = None,
+    actor=None,
+    notify: list[str] | None = None,
+    ip: str | None = None,
+    from_statuses=Application.IN_PROGRESS,
+) -> bool:
+    fields = {"status": status, "finished_at": timezone.now(), "lease_expires_at": None}
     if reason:
         fields["failure_reason"] = reason
     if after is not None:
         fields["after"] = after
+    if notify:
+        fields["outcome_mail_to"] = notify
     with transaction.atomic():
-        updated = Application.objects.filter(
-            pk=application.pk, status__in=Application.IN_PROGRESS
-        ).update(**fields)
-        if updated:
-            record_audit(
-                actor=actor,
-                action=f"application.{application.kind}.{status}",
-                contract=application.contract,
-                target=application.number,
-                after={"status": status, "reason": reason} if reason else {"status": status},
-            )
-    for name, value in fields.items():
-        setattr(application, name, value)
+        # A conditional update: of a worker finishing, an operator failing and a customer
+        # cancelling at the same moment, exactly one wins.
+        updated = Application.objects.filter(pk=application.pk, status__in=from_statuses).update(
+            **fields
+        )
+        if not updated:
+            return False
+        for name, value in fields.items():
+            setattr(application, name, value)
+        release = registry.release_for(application.kind)
+        if release is not None and status != Application.Status.DONE:
+            release(application)
+        record_audit(
+            actor=actor,
+            action=f"application.{application.kind}.{status}",
+            contract=application.contract,
+            target=application.number,
+            after={"status": status, "reason": reason} if reason else {"status": status},
+            ip=ip,
+        )
+        if notify:
+            transaction.on_commit(lambda: enqueue_work(application))
+    return True
+
+
+class NotOperable(Exception):
+    """An operator may not process or fail the application now; the message says why."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def operator_refusal(application: Application) -> str | None:
+    """Why an operator may not process or fail the application now; None when they may (B1).
+
+    An operator acts on what a worker could claim (the condition of ``claim_application``):
+    an accepted application, or one being processed whose worker's lease has expired (the
+    worker died). One a worker holds with a valid lease is the worker's to finish, so that
+    nothing is carried out twice; a finished one is never touched again.
+    """
+    if application.status in Application.FINISHED:
+        return (
+            f"お申込み {application.number} は「{application.get_status_display()}」"
+            "で終了しているため、処理も失敗にもできません。"
+        )
+    lease = application.lease_expires_at
+    if application.status == Application.Status.PROCESSING and lease and lease >= timezone.now():
+        until = timezone.localtime(lease)
+        return (
+            f"お申込み {application.number} は処理中です（処理期限 {until:%Y/%m/%d %H:%M:%S}）。"
+            "処理が終わるか、処理期限が過ぎてから操作してください。"
+        )
+    return None
+
+
+def process_application_now(*, application: Application, operator, ip: str | None = None):
+    """Carry out an application at once with the worker's own processor, for an operator (B1).
+
+    Idempotent: the processor claims the application with a conditional update first, so a
+    second click, or a worker that got there first, finds nothing to do.
+    """
+    refusal = operator_refusal(application)
+    if refusal:
+        raise NotOperable(refusal)
+    processed = registry.processor_for(application.kind).call(application_id=application.pk)
+    application.refresh_from_db()
+    if not processed:
+        raise NotOperable(
+            operator_refusal(application)
+            or f"お申込み {application.number} は他の処理が先に受け付けたため、処理しませんでした。"
+        )
+    record_audit(
+        actor=operator,
+        action=f"application.{application.kind}.process",
+        contract=application.contract,
+        target=application.number,
+        after={"status": application.status},
+        ip=ip,
+    )
+    return application
+
+
+def fail_application_by_operator(
+    *, application: Application, operator, reason: str, ip: str | None = None
+) -> Application:
+    """Fail an application for an operator, with the reason the customer reads (B1)."""
+    reason = reason.strip()
+    if not reason:
+        raise ValueError("a failure needs the reason the customer reads")
+    with transaction.atomic():
+        # The row lock makes a worker's claim wait: it then finds the application failed.
+        locked = (
+            Application.objects.select_for_update(of=("self",))
+            .select_related("contract")
+            .defer("work")
+            .get(pk=application.pk)
+        )
+        refusal = operator_refusal(locked)
+        if refusal:
+            raise NotOperable(refusal)
+        fail_application(
+            locked, reason=reason, actor=operator, ip=ip, notify=[locked.contract.contact_email]
+        )
+    return locked
 
 
 def reconcile_applications() -> int:
@@ -140,7 +276,10 @@ def reconcile_applications() -> int:
     lost = Application.objects.filter(
         Q(status=Application.Status.ACCEPTED, submitted_at__lt=stale)
         | Q(status=Application.Status.PROCESSING, lease_expires_at__lt=now)
-        | Q(mail_sent_at__isnull=True, submitted_at__lt=stale) & ~Q(mail_to=[])
+        | Q(mail_sent_at__isnull=True, submitted_at__lt=stale)
+        & ~Q(mail_to=[])
+        & ~Q(status=Application.Status.CANCELLED)
+        | Q(outcome_mail_sent_at__isnull=True, finished_at__lt=stale) & ~Q(outcome_mail_to=[])
     )
     count = 0
     for application in lost.iterator():

@@ -4,11 +4,11 @@ from django.contrib import admin
 from django.utils.html import format_html, format_html_join
 
 from madoguchi.audit.models import AuditEntry
-from madoguchi.backoffice.site import backoffice_site
+from madoguchi.backoffice.site import ReadOnlyAdminMixin, backoffice_site
 
 
 @admin.register(AuditEntry, site=backoffice_site)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "actor_name", "action", "contract", "target", "ip_address"]
     list_filter = ["action", "created_at"]
     date_hierarchy = "created_at"
@@ -44,15 +44,6 @@ class AuditEntryAdmin(admin.ModelAdmin):
             "<tbody>{}</tbody></table>",
             rows,
         )
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 def _show(value) -> str:

@@ -61,3 +61,16 @@ def _mark_login_not_required(patterns) -> None:
 
 
 backoffice_site = BackofficeSite(name="backoffice")
+
+
+class ReadOnlyAdminMixin:
+    """For records operators read but never edit here (changes go through services)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -28,6 +28,9 @@ class Contract(models.Model):
         _("支払い方法"), max_length=20, choices=PaymentMethod, default=PaymentMethod.INVOICE
     )
     contact_email = models.EmailField(_("連絡先メールアドレス"))
+    billing_notice_email = models.EmailField(
+        _("「口座振替のご案内」送付先メールアドレス"), blank=True
+    )
     status = models.CharField(_("状態"), max_length=30, choices=Status, default=Status.ACTIVE)
     online_password_change_allowed = models.BooleanField(
         _("オンラインでの認証パスワード変更を許可"), default=True

@@ -92,7 +92,8 @@ def update_contract_flags(
     unknown = set(flags) - set(CONTRACT_FLAGS)
     if unknown:
         raise ValueError(f"not a contract flag: {', '.join(sorted(unknown))}")
-    current = Contract.objects.select_for_update().get(pk=contract.pk)
+    # no_key: serialises with the desk's writes without blocking workers' foreign-key checks.
+    current = Contract.objects.select_for_update(no_key=True).get(pk=contract.pk)
     changed = [name for name, value in flags.items() if getattr(current, name) != value]
     for name in CONTRACT_FLAGS:
         setattr(contract, name, flags.get(name, getattr(current, name)))

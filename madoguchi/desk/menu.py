@@ -49,7 +49,7 @@ MENU = [
                 indent=True,
             ),
             MenuItem("contact_person", "担当者連絡先", "desk:contact_person"),
-            MenuItem("mail", "メールアカウントおよびウイルスチェック", "desk:mail"),
+            MenuItem("mail", "メールアカウントおよびウイルスチェック", "mailboxes:list"),
         ],
     ),
     ("パスワード変更", [MenuItem("password", "認証パスワード変更", "desk:password")]),

@@ -8,7 +8,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
-from madoguchi.applications.selectors import applications_in_progress, get_application_for_contract
+from madoguchi.applications.selectors import (
+    applications_in_progress,
+    get_application_for_contract,
+    recently_finished,
+)
 from madoguchi.applications.services import DuplicateSubmission
 from madoguchi.audit.services import client_ip
 from madoguchi.contracts.access import desk_login_required
@@ -17,6 +21,8 @@ from madoguchi.desk import services
 from madoguchi.desk.forms import NetworkPasswordForm
 from madoguchi.desk.menu import require_menu_item
 from madoguchi.lib.drafts import load_draft, pop_draft, save_draft
+from madoguchi.mailboxes.models import Mailbox
+from madoguchi.mailboxes.rules import monthly_charge
 
 PASSWORD_FLOW = "network_password"
 
@@ -24,10 +30,19 @@ PASSWORD_FLOW = "network_password"
 @desk_login_required
 def status(request):
     contract = request.contract
+    mailboxes = list(Mailbox.objects.filter(contract=contract).order_by("slot"))
     return render(
         request,
         "desk/status.html",
-        {"contract": contract, "in_progress": applications_in_progress(contract)},
+        {
+            "contract": contract,
+            "mailboxes": mailboxes,
+            "options_charge": monthly_charge(
+                accounts=len(mailboxes), virus_checks=sum(m.virus_check for m in mailboxes)
+            ),
+            "in_progress": applications_in_progress(contract),
+            "finished": recently_finished(contract),
+        },
     )
 
 

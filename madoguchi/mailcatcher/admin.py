@@ -3,12 +3,12 @@
 from django.contrib import admin
 from django.utils.html import format_html
 
-from madoguchi.backoffice.site import backoffice_site
+from madoguchi.backoffice.site import ReadOnlyAdminMixin, backoffice_site
 from madoguchi.mailcatcher.models import CaughtMail
 
 
 @admin.register(CaughtMail, site=backoffice_site)
-class CaughtMailAdmin(admin.ModelAdmin):
+class CaughtMailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["received_at", "mail_from", "recipients", "subject"]
     date_hierarchy = "received_at"
     search_fields = ["subject", "mail_from"]
@@ -50,12 +50,3 @@ class CaughtMailAdmin(admin.ModelAdmin):
     @admin.display(description="本文")
     def body(self, obj):
         return format_html("<pre>{}</pre>", obj.text_body())
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -26,3 +26,40 @@ class RadCheck(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username} {self.attribute}"
+
+
+class VirtualDomain(models.Model):
+    """A mail host (domain) served by the Postfix/Dovecot virtual-mailbox setup (P2)."""
+
+    name = models.CharField(max_length=253, unique=True)
+
+    class Meta:
+        db_table = "virtual_domains"
+        verbose_name = _("メールドメイン")
+        verbose_name_plural = _("メールドメイン")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class VirtualUser(models.Model):
+    """A mailbox as Postfix (``virtual_mailbox_maps``) and Dovecot (passdb/userdb) read it.
+
+    ``password`` is a Dovecot scheme-prefixed hash (``{ARGON2ID}$argon2id$…``), never
+    plaintext; ``virus_check`` routes the recipient through the content filter.
+    """
+
+    domain = models.ForeignKey(VirtualDomain, on_delete=models.PROTECT, related_name="users")
+    email = models.CharField(max_length=320, unique=True)
+    password = models.CharField(max_length=255)
+    maildir = models.CharField(max_length=400)
+    virus_check = models.BooleanField(default=False)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        db_table = "virtual_users"
+        verbose_name = _("メールボックス (virtual_users)")
+        verbose_name_plural = _("メールボックス (virtual_users)")
+
+    def __str__(self) -> str:
+        return self.email

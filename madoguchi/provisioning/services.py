@@ -1,8 +1,9 @@
-"""Publishing to the ISP's systems (P1: RADIUS)."""
+"""Publishing to the ISP's systems (P1: RADIUS, P2: Postfix/Dovecot mailboxes)."""
 
 import logging
 import time
 
+from argon2 import PasswordHasher
 from django.conf import settings
 from django.db import transaction
 from passlib.hash import sha512_crypt
@@ -14,7 +15,7 @@ from madoguchi.applications.services import (
     fail_application,
 )
 from madoguchi.contracts.models import User
-from madoguchi.provisioning.models import RadCheck
+from madoguchi.provisioning.models import RadCheck, VirtualDomain, VirtualUser
 
 logger = logging.getLogger(__name__)
 
@@ -75,3 +76,53 @@ def publish_network_password(application_id: int) -> bool:
         complete_application(application)
     logger.info("published network credential for application %s", application.number)
     return True
+
+
+# Dovecot verifies {ARGON2ID} hashes (libsodium/argon2 encoded form); OWASP's parameters.
+_mail_hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+
+
+def mail_password_hash(password: str) -> str:
+    """The mail password as Dovecot stores it: ``{ARGON2ID}$argon2id$v=19$m=…``."""
+    return "{ARGON2ID}" + _mail_hasher.hash(password)
+
+
+def mailbox_exists(*, email: str) -> bool:
+    return VirtualUser.objects.filter(email=email).exists()
+
+
+def put_mailbox(*, email: str, password_hash: str | None, virus_check: bool) -> VirtualUser | None:
+    """Create the mailbox or update it (idempotent).
+
+    A None password updates an existing mailbox only: a mailbox is never created without
+    a password (the mail system's row was missing, which only an operator can mend).
+    """
+    local, _, domain_name = email.partition("@")
+    if password_hash is None:
+        updated = VirtualUser.objects.filter(email=email).update(virus_check=virus_check)
+        if not updated:
+            logger.warning("mailbox %s is missing from the mail system's tables", email)
+        return VirtualUser.objects.filter(email=email).first()
+    domain, _ = VirtualDomain.objects.get_or_create(name=domain_name)
+    user, _ = VirtualUser.objects.update_or_create(
+        email=email,
+        defaults={
+            "domain": domain,
+            "password": password_hash,
+            "virus_check": virus_check,
+            "active": True,
+            "maildir": f"{domain_name}/{local}/",
+        },
+    )
+    return user
+
+
+def rename_mailbox(*, old_email: str, new_email: str, password_hash: str, virus_check: bool):
+    """Replace a mailbox by one with a new address (the old address stops receiving)."""
+    VirtualUser.objects.filter(email=old_email).delete()
+    return put_mailbox(email=new_email, password_hash=password_hash, virus_check=virus_check)
+
+
+def remove_mailbox(*, email: str) -> int:
+    deleted, _ = VirtualUser.objects.filter(email=email).delete()
+    return deleted

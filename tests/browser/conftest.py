@@ -76,9 +76,9 @@ def open_page(browser: Browser, live_server, console: Console, **context_options
         **context_options,
     )
     context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    page.on("console", console.record)
-    return page
+    # On the context: pages it opens later (a link with target="_blank") are watched too.
+    context.on("console", console.record)
+    return context.new_page()
 
 
 @pytest.fixture

@@ -33,7 +33,7 @@ DESK_PAGES = [
     ("desk:billing_address", ()),
     ("desk:billing_notice", ()),
     ("desk:contact_person", ()),
-    ("desk:mail", ()),
+    ("mailboxes:list", ()),
     ("desk:cancellation", ()),
 ]
 

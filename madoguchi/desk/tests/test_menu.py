@@ -43,7 +43,6 @@ LATER = {
     "「請求書」および「口座振替のお知らせ」送付先住所": "desk:billing_address",
     "「口座振替のお知らせ」の送付方法": "desk:billing_notice",
     "担当者連絡先": "desk:contact_person",
-    "メールアカウントおよびウイルスチェック": "desk:mail",
     "廃止申込": "desk:cancellation",
 }
 
@@ -141,12 +140,26 @@ def by_id_or_role(response):
 
 
 def test_d1_5_not_yet_page_links_the_procedures_phone_page(customer_client):
-    response = customer_client.get(reverse("desk:mail"))
+    response = customer_client.get(reverse("desk:contact_person"))
     links = [attr(a, "href") for a in find_all(by_id_or_role(response), lambda e: e.name == "a")]
     assert links == [reverse("desk:phone", args=["procedures"])]
 
 
-def test_d1_5_status_and_phone_pages_are_not_placeholders(customer_client):
+def test_d1_5_status_phone_and_mail_pages_are_not_placeholders(customer_client):
     phone_pages()
-    for url in [reverse("desk:status"), reverse("desk:phone", args=["setup"])]:
+    for url in [
+        reverse("desk:status"),
+        reverse("desk:phone", args=["setup"]),
+        reverse("mailboxes:list"),  # issue 3 built 「メールアカウントおよびウイルスチェック」
+    ]:
         assert "現在オンラインではご利用いただけません" not in page_text(customer_client.get(url))
+
+
+def test_d1_5_d4_1_mail_item_opens_the_mailbox_list(customer_client):
+    groups = dict(menu(customer_client.get(reverse("desk:status"))))
+    items = {label: href for label, _, href in groups["各種変更のお申込み"]}
+    assert items["メールアカウントおよびウイルスチェック"] == reverse("mailboxes:list")
+    response = customer_client.get(items["メールアカウントおよびウイルスチェック"])
+    assert [text(h) for h in find_all(dom(response), lambda e: e.name == "h1")] == [
+        "メールアカウント・ウィルスチェックサービス確認・変更"
+    ]

@@ -18,7 +18,8 @@ NEW = "Abc-1234"
 PAGE_QUERIES = 6
 
 PAGES = {
-    "status": (reverse("desk:status"), PAGE_QUERIES + 1),  # applications in progress
+    # Mailboxes (D2.2), applications in progress and recently finished.
+    "status": (reverse("desk:status"), PAGE_QUERIES + 3),
     "password": (reverse("desk:password"), PAGE_QUERIES),
     "phone_setup": (reverse("desk:phone", args=["setup"]), PAGE_QUERIES + 1),  # the page row
     "phone_fault": (reverse("desk:phone", args=["fault"]), PAGE_QUERIES + 1),
@@ -29,7 +30,8 @@ PAGES = {
     "billing_address": (reverse("desk:billing_address"), PAGE_QUERIES),
     "billing_notice": (reverse("desk:billing_notice"), PAGE_QUERIES),
     "contact_person": (reverse("desk:contact_person"), PAGE_QUERIES),
-    "mail": (reverse("desk:mail"), PAGE_QUERIES),
+    # The mailbox list (D4.1): the mailboxes, and the pending orders with their applications.
+    "mail": (reverse("mailboxes:list"), PAGE_QUERIES + 2),
     "cancellation": (reverse("desk:cancellation"), PAGE_QUERIES),
 }
 
@@ -82,10 +84,10 @@ def test_queries_status_page_does_not_grow_with_applications(
 ):
     """No N+1: one application or ten, the same queries."""
     ApplicationFactory(submitted_by=customer)
-    with django_assert_num_queries(PAGE_QUERIES + 1):
+    with django_assert_num_queries(PAGE_QUERIES + 3):
         customer_client.get(reverse("desk:status"))
     for _ in range(9):
         ApplicationFactory(submitted_by=customer, processing=True)
-    with django_assert_num_queries(PAGE_QUERIES + 1):
+    with django_assert_num_queries(PAGE_QUERIES + 3):
         response = customer_client.get(reverse("desk:status"))
     assert response.content.decode().count("反映中") == 10

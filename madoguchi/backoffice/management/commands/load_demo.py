@@ -1,11 +1,22 @@
-"""Load the fixed demo data that README documents (idempotent)."""
+"""Load the fixed demo data that README documents (idempotent).
+
+It lives in the back office app because demo data spans every capability (contracts,
+mail accounts, provisioning) and the back office is the one app that may depend on all.
+"""
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from madoguchi.contracts.models import Contract, User
-from madoguchi.provisioning.services import network_password_hash, set_radius_password
+from madoguchi.mailboxes.models import AccountName, Mailbox
+from madoguchi.provisioning.services import (
+    mail_password_hash,
+    network_password_hash,
+    put_mailbox,
+    set_radius_password,
+)
 
+DEMO_MAIL_PASSWORD = "Demo-mail-123"  # mail password of the demo mailboxes
 DEMO_PASSWORD = "Demo-123"
 OPERATOR_PASSWORD = "Operator-12345"
 
@@ -45,6 +56,27 @@ CONTRACTS = [
         "contact_email": "office@example.net",
         "status": Contract.Status.ENDED,
     },
+    {
+        "login": "demo0004@biz.example.ne.jp",
+        "customer_number": "N230110838",
+        "service_name": "光フレッツ IP1 ファミリータイプ",
+        "name": "模擬システムズ株式会社",
+        "name_kana": "モギシステムズカブシキガイシャ",
+        "postal_code": "810-0001",
+        "address": "福岡県福岡市中央区天神9丁目9-9",
+        "department": "管理部",
+        "contact_email": "admin@example.org",
+    },
+]
+
+# (login, slot, account, host, virus check): demo0001 has one account without virus check,
+# demo0004 uses all four slots.
+MAILBOXES = [
+    ("demo0001@biz.example.ne.jp", 1, "abcdefg", "arrow.example.ne.jp", False),
+    ("demo0004@biz.example.ne.jp", 1, "mogi", "arrow.example.ne.jp", True),
+    ("demo0004@biz.example.ne.jp", 2, "mogi-sales", "dune.example.ne.jp", False),
+    ("demo0004@biz.example.ne.jp", 3, "mogi.support", "arrow.example.ne.jp", True),
+    ("demo0004@biz.example.ne.jp", 4, "mogi_info", "dune.example.ne.jp", False),
 ]
 
 
@@ -61,9 +93,8 @@ def load_demo() -> None:
             user.save()
             if not contract.is_ended:
                 # The credential a new line starts with, as provisioning published it.
-                set_radius_password(
-                    username=login, crypt_hash=network_password_hash(DEMO_PASSWORD)
-                )
+                set_radius_password(username=login, crypt_hash=network_password_hash(DEMO_PASSWORD))
+    load_demo_mailboxes()
     if not User.objects.filter(username="operator").exists():
         User.objects.create_superuser(
             username="operator",
@@ -71,6 +102,24 @@ def load_demo() -> None:
             password=OPERATOR_PASSWORD,
             kind=User.Kind.OPERATOR,
         )
+
+
+def load_demo_mailboxes() -> None:
+    mail_hash = None
+    for login, slot, account, host, virus_check in MAILBOXES:
+        contract = User.objects.get(username=login).contract
+        if Mailbox.objects.filter(contract=contract, slot=slot).exists():
+            continue
+        AccountName.objects.get_or_create(name=account)
+        mailbox = Mailbox.objects.create(
+            contract=contract, slot=slot, account=account, host=host, virus_check=virus_check
+        )
+        mail_hash = mail_hash or mail_password_hash(DEMO_MAIL_PASSWORD)
+        put_mailbox(email=mailbox.address, password_hash=mail_hash, virus_check=virus_check)
+        if slot == 1 and not contract.billing_notice_email:
+            # The 「口座振替のご案内」 mail goes to the first address (D4.10 follows it).
+            contract.billing_notice_email = mailbox.address
+            contract.save(update_fields=["billing_notice_email"])
 
 
 class Command(BaseCommand):

@@ -231,6 +231,8 @@ DESK_REALMS = env_list(
 NETWORK_PASSWORD_COOLDOWN = timedelta(hours=1)
 # The pool of mail hosts a new account is placed on (the part after @, D4.8).
 MAIL_HOSTS = env_list("MAIL_HOSTS", ["arrow.example.ne.jp", "dune.example.ne.jp"])
+# The ISP's privacy policy, linked from application pages (「こちら」).
+PRIVACY_POLICY_URL = env_str("PRIVACY_POLICY_URL", "https://www.example.ne.jp/privacy/")
 # Where customers change a mail password (not possible on the desk, D4.12).
 MAIL_PASSWORD_CHANGE_URL = env_str(
     "MAIL_PASSWORD_CHANGE_URL", "https://support.example.ne.jp/mail/password/"

@@ -10,6 +10,7 @@ from django.db.models import Count
 
 from madoguchi.applications.models import Application
 from madoguchi.applications.services import (
+    DuplicateSubmission,
     NotCancellable,
     cancel_application,
     claim_application,
@@ -178,6 +179,10 @@ def submit_mailbox_application(
     # The contract row lock serialises one contract's applications (two browsers). NO KEY:
     # foreign-key checks of other transactions (a worker's claim) must not wait for it.
     contract = Contract.objects.select_for_update(no_key=True).get(pk=user.contract_id)
+    # Checked under the lock: the other click of a double click has committed by now (X2).
+    existing = Application.objects.filter(submission_key=submission_key).first()
+    if existing is not None:
+        raise DuplicateSubmission(existing)
     _check_contract_open(contract)
     row = get_slot(contract, slot)
     if row is None:

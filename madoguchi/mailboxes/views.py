@@ -11,7 +11,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
-from madoguchi.applications.models import Application
 from madoguchi.applications.selectors import get_application_for_contract
 from madoguchi.applications.services import DuplicateSubmission
 from madoguchi.audit.services import client_ip
@@ -77,7 +76,7 @@ def mailbox_list(request):
             "slots": services.slots_for(contract),
             "locked_message": locked_message,
             "mail_password_url": settings.MAIL_PASSWORD_CHANGE_URL,
-            "privacy_url": getattr(settings, "PRIVACY_POLICY_URL", ""),
+            "privacy_url": settings.PRIVACY_POLICY_URL,
             "steps": _steps(False),
             "current_step": "STEP1",
         },
@@ -267,13 +266,6 @@ def confirm(request):
             # The other click of a double click got there first (X2).
             return redirect("mailboxes:complete", pk=duplicate.application.pk)
         except services.MailboxError as failure:
-            earlier = Application.objects.filter(
-                contract=contract, submission_key=draft["key"]
-            ).first()
-            if earlier is not None:
-                # The other click of a double click submitted this draft: its slot is
-                # now pending, which is what refused this one (X2).
-                return redirect("mailboxes:complete", pk=earlier.pk)
             save_draft(request, FLOW, draft)
             errors["account" if failure.field == "account" else "other"] = failure.message
         else:

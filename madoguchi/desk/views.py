@@ -2,6 +2,7 @@
 
 import uuid
 
+from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
@@ -20,7 +21,7 @@ from madoguchi.contracts.models import PhonePage
 from madoguchi.desk import services
 from madoguchi.desk.forms import NetworkPasswordForm
 from madoguchi.desk.menu import require_menu_item
-from madoguchi.lib.drafts import load_draft, pop_draft, save_draft
+from madoguchi.lib.drafts import STALE_MESSAGE, is_stale_post, load_draft, pop_draft, save_draft
 from madoguchi.mailboxes.models import Mailbox
 from madoguchi.mailboxes.rules import monthly_charge
 
@@ -73,6 +74,9 @@ def password_confirm(request):
     draft = load_draft(request, PASSWORD_FLOW)
     if draft is None:
         return redirect("desk:password")
+    if request.method == "POST" and is_stale_post(request, draft):
+        messages.error(request, STALE_MESSAGE)
+        return redirect("desk:password_confirm")
     if request.method == "POST":
         draft = pop_draft(request, PASSWORD_FLOW)
         if draft is None:
@@ -87,7 +91,7 @@ def password_confirm(request):
             return redirect("desk:password")
         update_session_auth_hash(request, request.user)
         return redirect("desk:password_complete", pk=application.pk)
-    return render(request, "desk/password_confirm.html", {"step": 2})
+    return render(request, "desk/password_confirm.html", {"step": 2, "draft_key": draft["key"]})
 
 
 @desk_login_required

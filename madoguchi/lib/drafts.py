@@ -14,6 +14,19 @@ from django.http import HttpRequest
 
 SESSION_KEY = "drafts"
 MAX_AGE_SECONDS = 30 * 60
+# The confirm page's form carries its draft's key; a POST from an older confirm page (a
+# second tab started the flow again meanwhile) must not submit the newer draft unseen.
+TOKEN_FIELD = "draft"
+STALE_MESSAGE = (
+    "別の画面でお申込み内容が入力し直されました。表示中の内容をご確認のうえ、"
+    "あらためて「登録」を押してください。"
+)
+
+
+def is_stale_post(request: HttpRequest, draft: dict) -> bool:
+    """True when the POST comes from the confirm page of another draft of the flow."""
+    token = request.POST.get(TOKEN_FIELD)
+    return token is not None and token != draft.get("key")
 
 
 def save_draft(request: HttpRequest, flow: str, data: dict) -> None:

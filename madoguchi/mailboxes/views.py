@@ -15,7 +15,7 @@ from madoguchi.applications.selectors import get_application_for_contract
 from madoguchi.applications.services import DuplicateSubmission
 from madoguchi.audit.services import client_ip
 from madoguchi.contracts.access import desk_login_required
-from madoguchi.lib.drafts import load_draft, pop_draft, save_draft
+from madoguchi.lib.drafts import STALE_MESSAGE, is_stale_post, load_draft, pop_draft, save_draft
 from madoguchi.mailboxes import services
 from madoguchi.mailboxes.forms import AddForm, ChangeForms, ConfirmMailForm
 from madoguchi.mailboxes.models import AccountName, Mailbox, MailboxOrder
@@ -246,6 +246,9 @@ def confirm(request):
     addresses = [m.address for m in Mailbox.objects.filter(contract=contract).order_by("slot")]
     form = ConfirmMailForm(_bound(request), addresses=addresses)
     errors = {"account": _recheck(draft), "other": None}
+    if request.method == "POST" and is_stale_post(request, draft):
+        messages.error(request, STALE_MESSAGE)
+        return redirect("mailboxes:confirm")
     if request.method == "POST" and errors["account"] is None and form.is_valid():
         draft = pop_draft(request, FLOW)
         if draft is None:

@@ -98,10 +98,6 @@ class User(AbstractUser):
         ]
 
     @property
-    def is_desk(self) -> bool:
-        return self.kind == self.Kind.DESK
-
-    @property
     def login_id(self) -> str:
         """The 認証ID without the realm."""
         return self.username.partition("@")[0]

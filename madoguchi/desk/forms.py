@@ -1,7 +1,5 @@
 """D3: the network authentication password change form."""
 
-import re
-
 from django import forms
 from django.contrib.auth.hashers import check_password
 
@@ -10,17 +8,11 @@ from madoguchi.lib.forms import (
     control_characters_message,
     reject_control_characters,
 )
-
-# D3.2: the characters the seed allows (〔A-Z〕〔a-z〕〔0-9〕!$%&'()*+,-./;<=>?[]^_{}`~).
-SYMBOLS = "!$%&'()*+,-./;<=>?[]^_{}`~"
-ALLOWED_RE = re.compile(r"^[A-Za-z0-9" + re.escape(SYMBOLS) + r"]*$")
+from madoguchi.lib.passwords import ALLOWED_RE, allowed_characters_message
 
 MESSAGES = {
     "length": "新しい認証パスワードは6文字以上8文字以下で入力してください。",
-    "characters": (
-        "新しい認証パスワードに使用できない文字が含まれています。"
-        "使用できる文字は半角の英字・数字と記号 " + " ".join(SYMBOLS) + " です。"
-    ),
+    "characters": allowed_characters_message("新しい認証パスワード"),
     "composition": (
         "新しい認証パスワードは、2文字以上のアルファベットと、"
         "1文字以上の数字または記号を含めてください。"

@@ -22,8 +22,7 @@ from madoguchi.desk import services
 from madoguchi.desk.forms import NetworkPasswordForm
 from madoguchi.desk.menu import require_menu_item
 from madoguchi.lib.drafts import STALE_MESSAGE, is_stale_post, load_draft, pop_draft, save_draft
-from madoguchi.mailboxes.models import Mailbox
-from madoguchi.mailboxes.rules import monthly_charge
+from madoguchi.mailboxes.services import options_in_use
 
 PASSWORD_FLOW = "network_password"
 
@@ -31,16 +30,14 @@ PASSWORD_FLOW = "network_password"
 @desk_login_required
 def status(request):
     contract = request.contract
-    mailboxes = list(Mailbox.objects.filter(contract=contract).order_by("slot"))
+    mailboxes, options_charge = options_in_use(contract)
     return render(
         request,
         "desk/status.html",
         {
             "contract": contract,
             "mailboxes": mailboxes,
-            "options_charge": monthly_charge(
-                accounts=len(mailboxes), virus_checks=sum(m.virus_check for m in mailboxes)
-            ),
+            "options_charge": options_charge,
             "in_progress": applications_in_progress(contract),
             "finished": recently_finished(contract),
         },

@@ -3,12 +3,12 @@
 import re
 from dataclasses import dataclass
 
-from madoguchi.desk.forms import SYMBOLS
+from madoguchi.lib.passwords import ALLOWED_RE, allowed_characters_message
 
 ACCOUNT_MIN, ACCOUNT_MAX = 3, 32
 ACCOUNT_CHARS_RE = re.compile(r"^[a-z0-9._-]*$")
 PASSWORD_MIN, PASSWORD_MAX = 8, 16
-PASSWORD_CHARS_RE = re.compile(r"^[A-Za-z0-9" + re.escape(SYMBOLS) + r"]*$")
+PASSWORD_CHARS_RE = ALLOWED_RE
 
 # Names that belong to the service and its operators (RFC 2142 and common system names).
 RESERVED_ACCOUNTS = frozenset(
@@ -32,10 +32,7 @@ ACCOUNT_MESSAGES = {
 
 PASSWORD_MESSAGES = {
     "length": f"メールパスワードは{PASSWORD_MIN}文字以上{PASSWORD_MAX}文字以下で入力してください。",
-    "characters": (
-        "メールパスワードに使用できない文字が含まれています。"
-        "使用できる文字は半角の英字・数字と記号 " + " ".join(SYMBOLS) + " です。"
-    ),
+    "characters": allowed_characters_message("メールパスワード"),
     "composition": "メールパスワードには英字と数字をそれぞれ1文字以上含めてください。",
     "mismatch": "メールパスワードとメールパスワード(確認の為再入力)が一致しません。",
 }

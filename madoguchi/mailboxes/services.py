@@ -103,11 +103,22 @@ def get_slot(contract: Contract, number: int) -> Slot | None:
     return slots_for(contract)[number - 1]
 
 
-def current_charge(contract: Contract):
-    mailboxes = list(Mailbox.objects.filter(contract=contract))
-    return monthly_charge(
+def hash_mail_password(password: str) -> str:
+    """The mail password as the mail system stores it; computed in the request (P2)."""
+    return provisioning.mail_password_hash(password)
+
+
+def options_in_use(contract: Contract) -> tuple[list[Mailbox], object]:
+    """The contract's mailboxes in slot order and their monthly charge (D2.2, D4.10)."""
+    mailboxes = list(Mailbox.objects.filter(contract=contract).order_by("slot"))
+    charge = monthly_charge(
         accounts=len(mailboxes), virus_checks=sum(m.virus_check for m in mailboxes)
     )
+    return mailboxes, charge
+
+
+def current_charge(contract: Contract):
+    return options_in_use(contract)[1]
 
 
 def charge_after(slots: list[Slot], *, slot: int, action: str, virus_check: bool | None):
@@ -329,6 +340,10 @@ def _carry_out(order: MailboxOrder, mailbox: Mailbox | None, email: str | None, 
     if order.action == MailboxOrder.Action.DELETE:
         provisioning.remove_mailbox(email=mailbox.address)
         AccountName.objects.filter(name=mailbox.account).delete()
+        if contract.billing_notice_email == mailbox.address:
+            # The 「口座振替のご案内」 address is gone: the contact address receives it instead.
+            contract.billing_notice_email = contract.contact_email
+            contract.save(update_fields=["billing_notice_email"])
         mailbox.delete()
         return None
     if order.action == MailboxOrder.Action.ADD:

@@ -16,6 +16,7 @@ from madoguchi.applications.services import DuplicateSubmission
 from madoguchi.audit.services import client_ip
 from madoguchi.contracts.access import desk_login_required
 from madoguchi.lib.drafts import STALE_MESSAGE, is_stale_post, load_draft, pop_draft, save_draft
+from madoguchi.lib.passwords import SYMBOLS
 from madoguchi.mailboxes import services
 from madoguchi.mailboxes.forms import AddForm, ChangeForms, ConfirmMailForm
 from madoguchi.mailboxes.models import AccountName, Mailbox, MailboxOrder
@@ -25,9 +26,7 @@ from madoguchi.mailboxes.rules import (
     ACCOUNT_MIN,
     PASSWORD_MAX,
     PASSWORD_MIN,
-    SYMBOLS,
 )
-from madoguchi.provisioning.services import mail_password_hash
 
 FLOW = "mailbox"
 NOTHING_TO_CANCEL = "キャンセルできるお申込みはありません。"
@@ -195,7 +194,7 @@ def _save(request, row, *, action, pattern, account="", virus_check=None, passwo
             "pattern": pattern,
             "account": account,
             "virus_check": virus_check,
-            "password_hash": mail_password_hash(password) if password else "",
+            "password_hash": services.hash_mail_password(password) if password else "",
             # D4.3: the terms step only when the virus check is being turned on.
             "terms": bool(virus_check) and not current,
             "terms_agreed": False,
@@ -326,8 +325,9 @@ def complete(request, pk: int):
 @never_cache
 def cancel(request, slot: int):
     """「キャンセル」 of the slot's pending application: a page, then its POST (D4.7)."""
+    # No _require_open: a paper application or a cancellation in progress refuses new
+    # applications (D4.11), never the withdrawal of a pending one (D4.7).
     contract = request.contract
-    _require_open(contract)
     row = _slot_or_404(contract, slot)
     if request.method == "POST":
         try:

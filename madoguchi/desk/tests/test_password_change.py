@@ -22,8 +22,9 @@ from madoguchi.contracts.tests.pages import (
     post_login,
     text,
 )
-from madoguchi.desk.forms import MESSAGES, SYMBOLS
+from madoguchi.desk.forms import MESSAGES
 from madoguchi.desk.views import PASSWORD_FLOW
+from madoguchi.lib.passwords import SYMBOLS
 from madoguchi.provisioning.models import RadCheck
 
 NEW = "Abc-1234"

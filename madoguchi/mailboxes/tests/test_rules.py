@@ -2,7 +2,7 @@
 
 import pytest
 
-from madoguchi.desk.forms import SYMBOLS
+from madoguchi.lib.passwords import SYMBOLS
 from madoguchi.mailboxes.rules import (
     ACCOUNT_MESSAGES,
     PASSWORD_MESSAGES,

@@ -484,3 +484,29 @@ def test_d4_1_applications_touch_only_the_own_contract(customer, mailbox):
     assert pending.status == Application.Status.ACCEPTED
     mailbox.refresh_from_db()
     assert (mailbox.contract, mailbox.virus_check) == (customer.contract, False)
+
+
+def test_d4_10_deleting_the_billing_notice_address_hands_it_to_the_contact_address(
+    customer, mailbox, apply
+):
+    """The 「口座振替のご案内」 address never points at a deleted mailbox."""
+    contract = customer.contract
+    contract.billing_notice_email = mailbox.address
+    contract.save()
+
+    application = apply(customer, 1, DELETE)
+
+    assert application.status == Application.Status.DONE
+    contract.refresh_from_db()
+    assert contract.billing_notice_email == contract.contact_email
+
+
+def test_d4_10_deleting_another_address_leaves_the_billing_notice_address(customer, mailbox, apply):
+    contract = customer.contract
+    contract.billing_notice_email = "keiri@example.com"
+    contract.save()
+
+    apply(customer, 1, DELETE)
+
+    contract.refresh_from_db()
+    assert contract.billing_notice_email == "keiri@example.com"

@@ -4,7 +4,7 @@ import pytest
 
 from madoguchi.applications.models import Application
 from madoguchi.contracts.tests.pages import attr, dom, find_all, page_text, text
-from madoguchi.desk.forms import SYMBOLS
+from madoguchi.lib.passwords import SYMBOLS
 from madoguchi.mailboxes.forms import VIRUS_REQUIRED
 from madoguchi.mailboxes.models import AccountName, MailboxOrder
 from madoguchi.mailboxes.rules import ACCOUNT_MESSAGES, PASSWORD_MESSAGES, RESERVED_ACCOUNTS

@@ -214,7 +214,7 @@ def paper(customer):
     return mark
 
 
-def test_d4_11_paper_application_list_shows_the_caution_and_no_buttons(
+def test_d4_11_paper_application_list_shows_the_caution_and_only_cancel(
     customer_client, customer, mailbox, paper
 ):
     submit(customer, 2, ADD, account="pending2")
@@ -233,7 +233,8 @@ def test_d4_11_paper_application_list_shows_the_caution_and_no_buttons(
         "追加可能",
         "追加可能",
     ]
-    assert all(row["buttons"] == [] for row in rows)
+    # New applications are refused; withdrawing the pending one stays possible (D4.7).
+    assert [row["buttons"] for row in rows] == [[], ["キャンセル"], [], []]
     # The list itself still shows what the contract has, and the mail password link.
     assert rows[0]["account"] == "abcdefg@arrow.example.ne.jp"
 
@@ -247,8 +248,6 @@ def input_requests(pending_slot: int):
         ("get", add_url(3), None),
         ("post", add_url(3), add_data("k04xm40u", on=True)),
         ("get", delete_url(1), None),
-        ("get", cancel_url(pending_slot), None),
-        ("post", cancel_url(pending_slot), {}),
         ("get", TERMS, None),
         ("post", TERMS, {"agree": "1"}),
         ("get", CONFIRM, None),
@@ -276,12 +275,24 @@ def test_d4_11_paper_application_every_input_url_refuses_and_nothing_is_stored(
 
     assert list(Application.objects.all()) == [pending]
     pending.refresh_from_db()
-    assert pending.status == Application.Status.ACCEPTED  # the cancel was refused too
+    assert pending.status == Application.Status.ACCEPTED
     assert MailboxOrder.objects.count() == 1
     assert set(AccountName.objects.values_list("name", flat=True)) == {"abcdefg", "pending2"}
     mailbox.refresh_from_db()
     assert mailbox.virus_check is False
     assert Mailbox.objects.count() == 1
+
+
+def test_d4_11_d4_7_paper_application_still_lets_the_customer_cancel_a_pending_one(
+    customer_client, customer, mailbox, paper
+):
+    pending = submit(customer, 2, ADD, account="pending2")
+    paper()
+    assert customer_client.get(cancel_url(2)).status_code == 200
+    customer_client.post(cancel_url(2))
+    pending.refresh_from_db()
+    assert pending.status == Application.Status.CANCELLED
+    assert not AccountName.objects.filter(name="pending2").exists()
 
 
 def test_d4_11_flag_cleared_lets_the_customer_apply_again(customer_client, customer, mailbox):

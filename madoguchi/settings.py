@@ -128,14 +128,27 @@ CSRF_COOKIE_HTTPONLY = True
 
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_RESET_ON_SUCCESS = True
-# Attempts refused during a lockout must not restart it, or a third party could keep a
-# customer locked out forever with one request every few minutes (D1.2).
+# D1.2: an ID is locked at the address it was failed from, and that address is locked for
+# every ID (password spraying); other addresses are not, so a stranger cannot lock a customer
+# out at the customer's own address. Each entry locks on its own; a nested list is one
+# combination. (The address entry implies the combination: contracts.services and the back
+# office's lock display count per address.)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+# A good login clears nothing: axes would clear every failure from that address, so
+# guessing another ID could go on for ever between logins to one's own. Failures simply
+# expire after AXES_COOLOFF_TIME.
+AXES_RESET_ON_SUCCESS = False
+# Attempts refused during a lockout must not restart it, or a third party could keep an
+# address locked forever with one request every few minutes (D1.2).
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "madoguchi.contracts.views.locked_out"
 AXES_USERNAME_FORM_FIELD = "username"
-AXES_IPWARE_PROXY_COUNT = env_int("MADOGUCHI_PROXY_COUNT", 0) or None
+# The desk's form has login_id and realm, not username: `<login_id>@<realm>` on every path.
+AXES_USERNAME_CALLABLE = "madoguchi.contracts.views.axes_username"
+# Reverse proxies in front of the portal, each appending to X-Forwarded-For. Axes and the
+# audit log both take the client address from this callable (django-ipware is not used).
+MADOGUCHI_PROXY_COUNT = env_int("MADOGUCHI_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "madoguchi.audit.services.forwarded_client_ip"
 AXES_VERBOSE = False
 
 # --- Security headers ---------------------------------------------------------------------------
@@ -195,7 +208,11 @@ STORAGES = {
 TASKS = {"default": {"BACKEND": env_str("TASK_BACKEND", "django_tasks_db.DatabaseBackend")}}
 # How long a worker may hold an application before the reconcile command hands it to another.
 APPLICATION_LEASE_SECONDS = env_int("APPLICATION_LEASE_SECONDS", 120)
-# An accepted application nobody has claimed after this long is enqueued again by reconcile.
+# Work that has been attempted this often without finishing (its worker raised or died) is
+# failed instead of being claimed again; the customer is told to call.
+APPLICATION_MAX_ATTEMPTS = env_int("APPLICATION_MAX_ATTEMPTS", 5)
+# An accepted application nobody has claimed this long after its kind's delay
+# (APPLICATION_DELAY_SECONDS below) is enqueued again by reconcile; so is an unsent mail.
 APPLICATION_STALE_SECONDS = env_int("APPLICATION_STALE_SECONDS", 60)
 # Seconds a worker waits before publishing a credential (0 in production; lets demos and
 # fault tests observe the work in flight).

@@ -1,15 +1,44 @@
-"""Writing the audit log (X7)."""
+"""Writing the audit log (X7), and the client address it and login throttling record."""
 
+import ipaddress
+
+from axes.helpers import get_client_ip_address
+from django.conf import settings
 from django.http import HttpRequest
 
 from madoguchi.audit.models import AuditEntry
 
 
+def forwarded_client_ip(request: HttpRequest) -> str | None:
+    """The client's address behind ``MADOGUCHI_PROXY_COUNT`` proxies (axes' client-IP callable).
+
+    Each proxy appends the address it was connected from to ``X-Forwarded-For``, so the
+    client is the entry the outermost proxy wrote: the N-th from the right. Entries further
+    left came from the client itself and are never trusted. Without proxies the header is
+    ignored: anyone can send it.
+    """
+    remote = request.META.get("REMOTE_ADDR") or None
+    proxies = settings.MADOGUCHI_PROXY_COUNT
+    if proxies <= 0:
+        return remote
+    header = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    forwarded = [entry.strip() for entry in header.split(",") if entry.strip()]
+    if not forwarded:
+        return remote
+    # Fewer entries than proxies: the request skipped the outer ones; the leftmost entry is
+    # the one written by the outermost proxy it did pass.
+    candidate = forwarded[-min(proxies, len(forwarded))]
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return remote  # not an address: a misconfigured proxy; its peer is all we know
+
+
 def client_ip(request: HttpRequest | None) -> str | None:
-    """The client address as the web server saw it (a proxy count is the deployment's job)."""
+    """The client address exactly as login throttling (axes) counts it."""
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    return get_client_ip_address(request)
 
 
 def record_audit(

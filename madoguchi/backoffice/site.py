@@ -7,8 +7,9 @@ from django.urls import URLResolver
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 
+# Generic on purpose: the lock may be the address's (every account tried from it).
 LOCKED_OUT = (
-    "ログインに続けて失敗したため、このアカウントでのログインを15分間停止しています。"
+    "ログインに続けて失敗したため、15分間ログインを停止しています。"
     "しばらくしてから再度お試しください。"
 )
 

@@ -1,7 +1,5 @@
 """Back office pages for contracts (B4), login accounts and the phone pages (D7.1)."""
 
-from axes.helpers import get_cool_off
-from axes.models import AccessAttempt
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
@@ -11,7 +9,7 @@ from django.contrib.auth.forms import ReadOnlyPasswordHashField, ReadOnlyPasswor
 from django.contrib.auth.forms import UserChangeForm as BaseUserChangeForm
 from django.contrib.auth.forms import UserCreationForm as BaseUserCreationForm
 from django.core.exceptions import PermissionDenied
-from django.db.models import IntegerField, OuterRef, Subquery, Sum, Value
+from django.db.models import Exists, IntegerField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponseRedirect
 from django.urls import path, reverse
@@ -29,18 +27,33 @@ from madoguchi.contracts.models import Contract, PhonePage, User
 
 
 def annotate_login(queryset):
-    """Add each contract's desk login and its current failed-login count (one query)."""
+    """Add each contract's desk login, its recent failures and whether it is locked (one query).
+
+    Locked as ``services.login_lock_state`` says: an address the login was tried from has
+    reached the failure limit within the cool-off (D1.2).
+    """
     desk_users = User.objects.filter(contract=OuterRef("pk"), kind=User.Kind.DESK)
-    attempts = AccessAttempt.objects.filter(username=OuterRef("desk_username"))
-    cool_off = get_cool_off()
-    if cool_off is not None:
-        attempts = attempts.filter(attempt_time__gte=timezone.now() - cool_off)
-    failures = attempts.order_by().values("username").annotate(total=Sum("failures_since_start"))
+    recent = services.recent_attempts().order_by()
+    failures = (
+        recent.filter(username=OuterRef("desk_username"))
+        .values("username")
+        .annotate(total=Sum("failures_since_start"))
+    )
+    locked_addresses = (
+        recent.values("ip_address")
+        .annotate(total=Sum("failures_since_start"))
+        .filter(total__gte=settings.AXES_FAILURE_LIMIT)
+        .values("ip_address")
+    )
     return queryset.annotate(
         desk_username=Subquery(desk_users.values("username")[:1]),
         desk_user_id=Subquery(desk_users.values("pk")[:1]),
+    ).annotate(
         login_failures=Coalesce(
             Subquery(failures.values("total")[:1], output_field=IntegerField()), Value(0)
+        ),
+        login_is_locked=Exists(
+            recent.filter(username=OuterRef("desk_username"), ip_address__in=locked_addresses)
         ),
     )
 
@@ -53,11 +66,10 @@ class LoginLockedFilter(admin.SimpleListFilter):
         return [("yes", "ロック中"), ("no", "ロックなし")]
 
     def queryset(self, request, queryset):
-        limit = settings.AXES_FAILURE_LIMIT
         if self.value() == "yes":
-            return queryset.filter(login_failures__gte=limit)
+            return queryset.filter(login_is_locked=True)
         if self.value() == "no":
-            return queryset.filter(login_failures__lt=limit)
+            return queryset.filter(login_is_locked=False)
         return queryset
 
 
@@ -148,7 +160,7 @@ class ContractAdmin(admin.ModelAdmin):
 
     @admin.display(description="ログインロック", boolean=True)
     def login_locked(self, obj):
-        return obj.login_failures >= settings.AXES_FAILURE_LIMIT
+        return obj.login_is_locked
 
     @admin.display(description="ログインロック状態")
     def login_lock(self, obj):
@@ -156,10 +168,14 @@ class ContractAdmin(admin.ModelAdmin):
             return "-"
         state = services.login_lock_state(obj.desk_username)
         if state.locked:
-            until = timezone.localtime(state.locked_until)
-            return f"ロック中（連続失敗 {state.failures} 回、{until:%Y/%m/%d %H:%M} まで）"
+            until = timezone.localtime(state.locked_until) if state.locked_until else None
+            return (
+                f"ロック中（15分以内の失敗 {state.failures} 回、"
+                f"停止中のアドレス {'、'.join(state.addresses)}"
+                + (f"、{until:%Y/%m/%d %H:%M} まで）" if until else "）")
+            )
         if state.failures:
-            return f"ロックなし（連続失敗 {state.failures} 回）"
+            return f"ロックなし（15分以内の失敗 {state.failures} 回）"
         return "ロックなし"
 
     def save_model(self, request, obj, form, change):

@@ -8,7 +8,7 @@ from axes.models import AccessAttempt
 from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max, Sum
+from django.db.models import Q
 from django.utils import timezone
 
 from madoguchi.audit.services import record_audit
@@ -20,12 +20,18 @@ PHONE_PAGE_FIELDS = ("phone_number", "hours", "body")
 
 @dataclass(frozen=True)
 class LoginLock:
-    """Throttling state of one login as axes counts it (D1.2)."""
+    """Throttling state of one login as axes counts it (D1.2).
+
+    Axes locks an address after ``AXES_FAILURE_LIMIT`` failures from it within the cool-off,
+    for every ID (``AXES_LOCKOUT_PARAMETERS``). A login is locked when an address it was
+    tried from (failed, or refused while locked) is locked now.
+    """
 
     username: str
-    failures: int
+    failures: int  # this login's own failures within the cool-off, from every address
     locked: bool
-    locked_until: datetime | None
+    locked_until: datetime | None  # when the last of its address locks ends
+    addresses: tuple[str, ...] = ()  # the locked addresses it was tried from
 
 
 def _field_label(model, name: str) -> str:
@@ -37,9 +43,15 @@ def desk_user_of(contract: Contract) -> User | None:
     return contract.users.filter(kind=User.Kind.DESK).first()
 
 
-def recent_attempts(username: str):
-    """Axes' failed-attempt rows for a username that still count towards a lockout."""
-    attempts = AccessAttempt.objects.filter(username=username)
+# The user agent of the rows that remember a login refused while its address was locked.
+REFUSED_MARKER = "(refused while locked out)"
+
+
+def recent_attempts(username: str | None = None):
+    """Axes' attempt rows that still count towards a lockout (of ``username`` if given)."""
+    attempts = AccessAttempt.objects.all()
+    if username is not None:
+        attempts = attempts.filter(username=username)
     cool_off = get_cool_off()
     if cool_off is not None:
         attempts = attempts.filter(attempt_time__gte=timezone.now() - cool_off)
@@ -47,15 +59,61 @@ def recent_attempts(username: str):
 
 
 def login_lock_state(username: str) -> LoginLock:
-    """Whether axes refuses this username now, and until when (B4)."""
-    figures = recent_attempts(username).aggregate(
-        failures=Sum("failures_since_start"), last=Max("attempt_time")
+    """Whether axes refuses this username now at an address it was tried from (B4); 1 query."""
+    own_addresses = recent_attempts(username).values("ip_address")
+    rows = (
+        recent_attempts()
+        .filter(Q(username=username) | Q(ip_address__in=own_addresses))
+        .order_by("-attempt_time")
+        .values_list("username", "ip_address", "failures_since_start", "attempt_time")
     )
-    failures = figures["failures"] or 0
-    locked = failures >= settings.AXES_FAILURE_LIMIT
+    limit = settings.AXES_FAILURE_LIMIT
     cool_off = get_cool_off()
-    until = figures["last"] + cool_off if locked and cool_off and figures["last"] else None
-    return LoginLock(username=username, failures=failures, locked=locked, locked_until=until)
+    failures = 0
+    counted: dict[str | None, int] = {}
+    until: dict[str, datetime] = {}
+    for name, address, count, attempt_time in rows:  # newest first
+        if name == username:
+            failures += count
+        counted[address] = counted.get(address, 0) + count
+        # Locked while the newest rows making up the limit are within the cool-off.
+        if address is not None and address not in until and counted[address] >= limit:
+            until[address] = attempt_time + cool_off if cool_off else None
+    addresses = tuple(sorted(until))
+    ends = [end for end in until.values() if end is not None]
+    return LoginLock(
+        username=username,
+        failures=failures,
+        locked=bool(addresses),
+        locked_until=max(ends) if ends else None,
+        addresses=addresses,
+    )
+
+
+def note_refused_login(*, username: str, ip_address: str | None) -> None:
+    """Remember that a desk login was refused at a locked address, for the unlock (B4).
+
+    Axes records nothing for attempts refused during a lock (so they cannot extend it). A
+    customer kept out by an address lock that others caused would then have no row naming
+    that address, and the operator's unlock could not find it. A row with no failure is kept
+    instead: it counts towards no lock and expires with the cool-off like axes' own. Only for
+    existing desk IDs, one row per ID and address, so refused guesses cannot fill the table.
+    """
+    if (
+        ip_address is None
+        or not User.objects.filter(username=username, kind=User.Kind.DESK).exists()
+    ):
+        return
+    now = timezone.now()
+    trace, created = AccessAttempt.objects.get_or_create(
+        username=username,
+        ip_address=ip_address,
+        user_agent=REFUSED_MARKER,
+        defaults={"failures_since_start": 0, "attempt_time": now},
+    )
+    if not created:
+        # Only a row without failures is refreshed: a failure's time must never move on.
+        AccessAttempt.objects.filter(pk=trace.pk, failures_since_start=0).update(attempt_time=now)
 
 
 def _login_of(contract_or_user: Contract | User) -> tuple[User | None, Contract | None]:
@@ -66,18 +124,32 @@ def _login_of(contract_or_user: Contract | User) -> tuple[User | None, Contract 
 
 @transaction.atomic
 def unlock_login(*, contract_or_user: Contract | User, operator: User, ip: str | None) -> int:
-    """Lift axes' lockout of a login (D1.2, B4); returns how many attempt rows were reset."""
+    """Lift axes' lockouts that keep a login out (D1.2, B4); returns how many rows were reset.
+
+    The login's own rows go, and so do all rows of every address it was tried from: the
+    lock there may be of other people's failures (colleagues behind one office address).
+    """
     user, contract = _login_of(contract_or_user)
     if user is None:
         return 0
     state = login_lock_state(user.username)
+    addresses = set(
+        AccessAttempt.objects.filter(username=user.username)
+        .exclude(ip_address=None)
+        .values_list("ip_address", flat=True)
+    )
     count = axes_reset(username=user.username)
+    for address in sorted(addresses):
+        count += axes_reset(ip=address)
+    before = {"ロック": "ロック中" if state.locked else "なし", "失敗回数": state.failures}
+    if state.addresses:
+        before["停止中のアドレス"] = list(state.addresses)
     record_audit(
         actor=operator,
         action="login.unlock",
         contract=contract,
         target=user.username,
-        before={"ロック": "ロック中" if state.locked else "なし", "失敗回数": state.failures},
+        before=before,
         after={"ロック": "なし", "失敗回数": 0},
         ip=ip,
     )

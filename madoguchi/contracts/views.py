@@ -11,13 +11,15 @@ from django.views.decorators.http import require_POST
 from madoguchi.audit.services import client_ip, record_audit
 from madoguchi.contracts.forms import DeskLoginForm
 from madoguchi.contracts.models import User
+from madoguchi.contracts.services import note_refused_login
 
 INVALID_LOGIN = "認証IDまたはパスワードが正しくありません。"
 ENDED_CONTRACT = (
     "ご契約の廃止手続きが完了しているため、カスタマサポートデスクにはログインできません。"
 )
+# Generic on purpose: the lock may be the address's (every ID tried from it), not the ID's.
 LOCKED_OUT = (
-    "ログインに続けて失敗したため、この認証IDでのログインを15分間停止しています。"
+    "ログインに続けて失敗したため、15分間ログインを停止しています。"
     "しばらくしてから再度お試しください。"
 )
 
@@ -34,6 +36,7 @@ def login_view(request):
         user = authenticate(request, username=form.username, password=form.cleaned_data["password"])
         if getattr(request, "axes_locked_out", False):
             request.axes_locked_out = False  # answered here; axes' middleware need not
+            note_refused_login(username=form.username, ip_address=request.axes_ip_address)
             return locked_out(request)
         if user is None or user.kind != User.Kind.DESK:
             form.add_error(None, INVALID_LOGIN)
@@ -54,6 +57,25 @@ def locked_out(request, credentials=None, *args, **kwargs):
     form.is_valid()
     form.add_error(None, LOCKED_OUT)
     return render(request, "desk/login.html", {"form": form, "locked": True}, status=429)
+
+
+def axes_username(request, credentials=None) -> str | None:
+    """The name axes counts a login under (``AXES_USERNAME_CALLABLE``).
+
+    From the credentials given to ``authenticate()`` when there are any (the desk passes
+    ``<login_id>@<realm>``, the back office its ``username``); else from the posted form:
+    the back office's ``username``, or the desk's ``login_id`` (lower-cased, as the form
+    does) and ``realm``.
+    """
+    if credentials and credentials.get("username"):
+        return credentials["username"]
+    data = getattr(request, "POST", None) or {}
+    if data.get("username"):
+        return data["username"]
+    login_id, realm = (data.get("login_id") or "").strip(), data.get("realm")
+    if login_id and realm:
+        return f"{login_id.lower()}@{realm}"
+    return None
 
 
 @require_POST

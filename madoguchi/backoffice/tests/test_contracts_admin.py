@@ -1,5 +1,7 @@
 """B4: contracts in the back office — search, view, flags (audited, X7), login unlock (D1.2)."""
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from axes.models import AccessAttempt
 from django.test import Client
@@ -22,9 +24,14 @@ def result_rows(response) -> list[str]:
     return [contract.customer_number for contract in response.context["cl"].result_list]
 
 
-def fail_desk_login_five_times(client, username):
+HOME = "10.0.1.1"
+OFFICE = "203.0.113.10"
+
+
+def fail_desk_login_five_times(client, username, ip=HOME):
+    """Five wrong passwords from one address: the ID is locked there (D1.2)."""
     for n in range(5):
-        post_login(client, username, f"Wrong-{n}", ip=f"10.0.1.{n}")
+        post_login(client, username, f"Wrong-{n}", ip=ip)
 
 
 def save_flags(client, contract, *, allowed: bool, paper: bool, **extra):
@@ -167,12 +174,14 @@ def test_b4_d1_2_locked_login_shows_and_unlock_button_lets_the_customer_in(
 ):
     desk = Client()
     fail_desk_login_five_times(desk, customer.username)
-    assert post_login(desk, customer.username, password, ip="10.0.2.1").status_code == 429
+    assert post_login(desk, customer.username, password, ip=HOME).status_code == 429
 
     detail = operator_client.get(url("contracts_contract_change", customer.contract.pk))
-    assert "ロック中（連続失敗 5 回" in page_text(detail)
+    assert f"ロック中（15分以内の失敗 5 回、停止中のアドレス {HOME}、" in page_text(detail)
     locked = operator_client.get(url("contracts_contract_changelist"), {"locked": "yes"})
     assert result_rows(locked) == [customer.contract.customer_number]
+    unlocked = operator_client.get(url("contracts_contract_changelist"), {"locked": "no"})
+    assert customer.contract.customer_number not in result_rows(unlocked)
 
     response = operator_client.post(url("contracts_contract_unlock", customer.contract.pk))
     assert response.status_code == 302
@@ -184,11 +193,46 @@ def test_b4_d1_2_locked_login_shows_and_unlock_button_lets_the_customer_in(
     entry = AuditEntry.objects.get(action="login.unlock")
     assert entry.actor == operator and entry.contract == customer.contract
     assert entry.target == customer.username
-    assert entry.before["ロック"] == "ロック中" and entry.after["ロック"] == "なし"
+    assert entry.before == {"ロック": "ロック中", "失敗回数": 5, "停止中のアドレス": [HOME]}
+    assert entry.after == {"ロック": "なし", "失敗回数": 0}
 
-    response = post_login(desk, customer.username, password, ip="10.0.2.1")
+    response = post_login(desk, customer.username, password, ip=HOME)
     assert response.status_code == 302
     assert is_logged_in(desk)
+
+
+def test_b4_d1_2_lock_display_follows_the_address_rule(
+    operator_client, customer, password, time_machine
+):
+    """ロック中 means: refused now at an address this login was tried from (D1.2)."""
+    time_machine.move_to(datetime(2024, 1, 11, 0, 0, tzinfo=UTC), tick=False)
+    desk = Client()
+    detail_url = url("contracts_contract_change", customer.contract.pk)
+    # Five failures from five addresses lock none of them: not ロック中.
+    for n in range(5):
+        post_login(desk, customer.username, f"Wrong-{n}", ip=f"10.0.5.{n}")
+    assert "ロックなし（15分以内の失敗 5 回）" in page_text(operator_client.get(detail_url))
+    locked_list = url("contracts_contract_changelist") + "?locked=yes"
+    assert result_rows(operator_client.get(locked_list)) == []
+
+    # Colleagues lock the office address; the customer, refused there, is ロック中.
+    colleague = DeskUserFactory()
+    fail_desk_login_five_times(desk, colleague.username, ip=OFFICE)
+    assert post_login(desk, customer.username, password, ip=OFFICE).status_code == 429
+    text = page_text(operator_client.get(detail_url))
+    assert (
+        f"ロック中（15分以内の失敗 5 回、停止中のアドレス {OFFICE}、2024/01/11 09:15 まで）" in text
+    )
+    assert sorted(result_rows(operator_client.get(locked_list))) == sorted(
+        [customer.contract.customer_number, colleague.contract.customer_number]
+    )
+
+    # 15 minutes on, the lock and the failures are over.
+    time_machine.shift(timedelta(minutes=15, seconds=1))
+    text = page_text(operator_client.get(detail_url))
+    assert "ロックなし" in text and "ロック中" not in text and "15分以内の失敗" not in text
+    assert result_rows(operator_client.get(locked_list)) == []
+    assert post_login(desk, customer.username, password, ip=OFFICE).status_code == 302
 
 
 def test_b4_unlock_action_on_the_list(operator_client, customer, password):
@@ -201,7 +245,7 @@ def test_b4_unlock_action_on_the_list(operator_client, customer, password):
     )
     assert response.status_code == 302
     assert AuditEntry.objects.filter(action="login.unlock").count() == 2
-    assert post_login(desk, customer.username, password, ip="10.0.2.1").status_code == 302
+    assert post_login(desk, customer.username, password, ip=HOME).status_code == 302
 
 
 def test_b4_unlock_needs_post_and_an_operator(operator_client, customer):

@@ -64,8 +64,14 @@ class Application(models.Model):
     failure_reason = models.TextField(_("失敗理由"), blank=True)
     mail_to = models.JSONField(_("受付メール送信先"), default=list, blank=True)
     mail_sent_at = models.DateTimeField(_("受付メール送信日時"), null=True, blank=True)
+    # When a worker took a mail for sending (see tasks._send_once): of two workers woken
+    # for the same mail, only the one whose conditional update set this sends it.
+    mail_claimed_at = models.DateTimeField(_("受付メール送信開始日時"), null=True, blank=True)
     outcome_mail_to = models.JSONField(_("結果メール送信先"), default=list, blank=True)
     outcome_mail_sent_at = models.DateTimeField(_("結果メール送信日時"), null=True, blank=True)
+    outcome_mail_claimed_at = models.DateTimeField(
+        _("結果メール送信開始日時"), null=True, blank=True
+    )
 
     objects = ApplicationQuerySet.as_manager()
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from madoguchi.applications import registry
@@ -87,27 +87,57 @@ def enqueue_work(application: Application, *, delay_seconds: int = 0) -> None:
         send_outcome_mail.enqueue(application_id=application.pk)
 
 
+GIVE_UP_REASON = (
+    "お申込みの処理中に問題が発生したため、完了できませんでした。"
+    "お手数ですが、お電話でお問い合わせください。"
+)
+
+
 def claim_application(application_id: int) -> Application | None:
-    """Take the application for processing with a lease; None if done or held by another."""
+    """Take the application for processing with a lease; None if done or held by another.
+
+    Each claim counts an attempt. Work that has failed ``APPLICATION_MAX_ATTEMPTS`` times
+    (its worker raised or died, and the lease ran out) is not claimed again: the
+    application is failed with a reason the customer reads, and the failure is logged.
+    """
     now = timezone.now()
     lease = now + timedelta(seconds=settings.APPLICATION_LEASE_SECONDS)
     claimable = Q(status=Application.Status.ACCEPTED) | Q(
         status=Application.Status.PROCESSING, lease_expires_at__lt=now
     )
     with transaction.atomic():
-        updated = (
-            Application.objects.filter(claimable, pk=application_id)
-            .select_for_update()
-            .update(status=Application.Status.PROCESSING, lease_expires_at=lease)
+        updated = Application.objects.filter(
+            claimable, pk=application_id, attempts__lt=settings.APPLICATION_MAX_ATTEMPTS
+        ).update(
+            status=Application.Status.PROCESSING,
+            lease_expires_at=lease,
+            attempts=F("attempts") + 1,
         )
         if not updated:
+            _give_up(application_id, claimable)
             return None
-        application = Application.objects.select_related("contract", "submitted_by").get(
-            pk=application_id
+        return Application.objects.select_related("contract", "submitted_by").get(pk=application_id)
+
+
+def _give_up(application_id: int, claimable: Q) -> None:
+    """Fail the application if it could be claimed but has used up its attempts."""
+    exhausted = (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("contract")
+        .filter(claimable, pk=application_id, attempts__gte=settings.APPLICATION_MAX_ATTEMPTS)
+        .first()
+    )
+    if exhausted is None:
+        return  # finished, held by a worker with a valid lease, or gone
+    if fail_application(
+        exhausted, reason=GIVE_UP_REASON, notify=[exhausted.contract.contact_email]
+    ):
+        logger.error(
+            "application %s (%s) failed after %d attempts; the customer was told to call",
+            exhausted.number,
+            exhausted.kind,
+            exhausted.attempts,
         )
-        application.attempts += 1
-        application.save(update_fields=["attempts"])
-    return application
 
 
 def complete_application(
@@ -154,7 +184,13 @@ def _finish(
     ip: str | None = None,
     from_statuses=Application.IN_PROGRESS,
 ) -> bool:
-    fields = {"status": status, "finished_at": timezone.now(), "lease_expires_at": None}
+    # ``work`` (e.g. a RADIUS hash) is needed only to carry the application out.
+    fields = {
+        "status": status,
+        "finished_at": timezone.now(),
+        "lease_expires_at": None,
+        "work": {},
+    }
     if reason:
         fields["failure_reason"] = reason
     if after is not None:
@@ -183,7 +219,11 @@ def _finish(
             ip=ip,
         )
         if notify:
-            transaction.on_commit(lambda: enqueue_work(application))
+            # Only the outcome mail: this copy of the row may be older than the sending of
+            # the acceptance mail, which must not be woken again.
+            from madoguchi.applications.tasks import send_outcome_mail
+
+            transaction.on_commit(lambda: send_outcome_mail.enqueue(application_id=application.pk))
     return True
 
 
@@ -270,21 +310,49 @@ def fail_application_by_operator(
 
 
 def reconcile_applications() -> int:
-    """Re-enqueue work whose lease expired or that nobody picked up; returns how many."""
+    """Re-enqueue work whose lease expired or that nobody picked up; returns how many.
+
+    Each piece of lost work is woken on its own: the processing of an application whose
+    lease expired, or that is still accepted ``APPLICATION_STALE_SECONDS`` after its kind's
+    delay (``APPLICATION_DELAY_SECONDS``: it may be cancelled until then, so it is never
+    woken early), and acceptance and outcome mails not sent that long after they were due.
+    """
+    from madoguchi.applications.tasks import send_application_mail, send_outcome_mail
+
     now = timezone.now()
-    stale = now - timedelta(seconds=settings.APPLICATION_STALE_SECONDS)
-    lost = Application.objects.filter(
-        Q(status=Application.Status.ACCEPTED, submitted_at__lt=stale)
-        | Q(status=Application.Status.PROCESSING, lease_expires_at__lt=now)
-        | Q(mail_sent_at__isnull=True, submitted_at__lt=stale)
-        & ~Q(mail_to=[])
-        & ~Q(status=Application.Status.CANCELLED)
-        | Q(outcome_mail_sent_at__isnull=True, finished_at__lt=stale) & ~Q(outcome_mail_to=[])
+    stale = timedelta(seconds=settings.APPLICATION_STALE_SECONDS)
+    unclaimed = Q()
+    for kind in Application.Kind.values:
+        delay = timedelta(seconds=settings.APPLICATION_DELAY_SECONDS.get(kind, 0))
+        unclaimed |= Q(kind=kind, submitted_at__lt=now - delay - stale)
+    # Read before enqueueing anything (a task may run at once and change the rows).
+    lost_work = list(
+        Application.objects.filter(
+            Q(status=Application.Status.ACCEPTED) & unclaimed
+            | Q(status=Application.Status.PROCESSING, lease_expires_at__lt=now)
+        ).values_list("pk", "kind")
     )
-    count = 0
-    for application in lost.iterator():
-        enqueue_work(application)
-        count += 1
-    if count:
-        logger.info("reconcile: re-enqueued %d application(s)", count)
-    return count
+    lost_mails = list(
+        Application.objects.filter(mail_sent_at__isnull=True, submitted_at__lt=now - stale)
+        .exclude(mail_to=[])
+        .exclude(status=Application.Status.CANCELLED)
+        .values_list("pk", flat=True)
+    )
+    lost_outcome_mails = list(
+        Application.objects.filter(outcome_mail_sent_at__isnull=True, finished_at__lt=now - stale)
+        .exclude(outcome_mail_to=[])
+        .values_list("pk", flat=True)
+    )
+    woken = set()
+    for pk, kind in lost_work:
+        registry.processor_for(kind).enqueue(application_id=pk)
+        woken.add(pk)
+    for pk in lost_mails:
+        send_application_mail.enqueue(application_id=pk)
+        woken.add(pk)
+    for pk in lost_outcome_mails:
+        send_outcome_mail.enqueue(application_id=pk)
+        woken.add(pk)
+    if woken:
+        logger.info("reconcile: re-enqueued %d application(s)", len(woken))
+    return len(woken)

@@ -60,6 +60,16 @@ def publish_network_password(application_id: int) -> bool:
             .filter(contract=application.contract, kind=User.Kind.DESK)
             .first()
         )
+        # Our lease may have run out meanwhile, and an operator failed the application or
+        # another worker finished it: then it is not ours to publish. Locked until commit,
+        # so that nobody can finish it between this check and our completion.
+        if not Application.objects.select_for_update().filter(
+            pk=application.pk, status=Application.Status.PROCESSING
+        ):
+            logger.info(
+                "application %s was finished by another; nothing published", application.number
+            )
+            return False
         if credential is None:
             fail_application(application, reason="認証IDが見つからないため反映できませんでした。")
             return True
@@ -73,6 +83,7 @@ def publish_network_password(application_id: int) -> bool:
             set_radius_password(
                 username=credential.username, crypt_hash=application.work["radius_hash"]
             )
+        # Completing clears ``work``: the hash is not kept once published.
         complete_application(application)
     logger.info("published network credential for application %s", application.number)
     return True

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from madoguchi.applications.services import reconcile_applications
+from madoguchi.applications.services import cancel_application, reconcile_applications
 from madoguchi.applications.tests.factories import ApplicationFactory
 
 PUBLISH_TASK = "madoguchi.provisioning.tasks.publish_network_password"
@@ -91,3 +91,50 @@ def test_x3_reconcile_counts_each_lost_application_once():
     ApplicationFactory.aged(STALE, done=True)
     assert reconcile_applications() == 3
     assert {application_id for _, application_id in enqueued()} == {a.pk for a in lost}
+
+
+MAILBOX_TASK = "madoguchi.mailboxes.tasks.process_mailbox_order"
+
+
+@pytest.fixture
+def ten_minute_delay(settings):
+    """Mail account applications wait 600 s before processing (cancellable until then)."""
+    settings.APPLICATION_DELAY_SECONDS = {
+        **settings.APPLICATION_DELAY_SECONDS,
+        "mailbox_add": 600,
+    }
+
+
+@pytest.mark.usefixtures("ten_minute_delay")
+def test_x3_d4_7_reconcile_waits_for_the_kinds_delay_before_waking_the_work():
+    """An accepted application is lost only once its kind's delay and the stale time have
+    passed: waking it earlier would process it while the customer may still cancel."""
+    waiting = ApplicationFactory.aged(
+        timedelta(minutes=10), kind="mailbox_add", mail_sent_at=timezone.now()
+    )
+    assert reconcile_applications() == 0
+    assert enqueued() == []
+    cancel_application(waiting, actor=waiting.submitted_by)  # still the customer's to cancel
+
+    lost = ApplicationFactory.aged(
+        timedelta(minutes=11, seconds=1), kind="mailbox_add", mail_sent_at=timezone.now()
+    )
+    assert reconcile_applications() == 1
+    assert enqueued() == [(MAILBOX_TASK, lost.pk)]
+
+
+@pytest.mark.usefixtures("ten_minute_delay")
+def test_x3_x4_reconcile_wakes_a_lost_acceptance_mail_but_not_the_delayed_work():
+    """The acceptance mail is due at once, the work only after the delay."""
+    application = ApplicationFactory.aged(STALE, kind="mailbox_add")
+    assert reconcile_applications() == 1
+    assert enqueued() == [(MAIL_TASK, application.pk)]
+
+
+def test_x3_reconcile_of_a_kind_without_delay_is_unchanged(settings):
+    settings.APPLICATION_DELAY_SECONDS = {"mailbox_add": 600}
+    application = ApplicationFactory.aged(
+        timedelta(minutes=1, seconds=1), mail_sent_at=timezone.now()
+    )
+    assert reconcile_applications() == 1
+    assert enqueued() == [(PUBLISH_TASK, application.pk)]

@@ -1,16 +1,23 @@
-"""X3: ``manage.py reconcile`` as cron and ``make run`` run it, in a real process."""
+"""X3: ``manage.py reconcile`` as cron and ``make run`` run it (in a real process), and its
+loop's resilience to database errors (in this process, with the error injected)."""
 
+import logging
+import signal
 from datetime import timedelta
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
+from django.db import OperationalError
 from django_tasks_db.models import DBTaskResult
 
+from madoguchi.applications.management.commands import reconcile as reconcile_command
 from madoguchi.applications.tests.factories import ApplicationFactory
 from madoguchi.testing.workers import run_command, wait_for
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
-
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
 def test_x3_reconcile_command_reenqueues_once():
     """Run once (cron): the lost application is re-enqueued, and it says so."""
     application = ApplicationFactory.aged(timedelta(minutes=5))
@@ -22,6 +29,8 @@ def test_x3_reconcile_command_reenqueues_once():
     assert DBTaskResult.objects.count() == 2  # its publication and its mail
 
 
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
 def test_x3_reconcile_command_quiet_when_nothing_is_lost():
     ApplicationFactory()
     assert run_command("reconcile").stdout == ""
@@ -29,6 +38,8 @@ def test_x3_reconcile_command_quiet_when_nothing_is_lost():
     assert not DBTaskResult.objects.exists()
 
 
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
 def test_x3_reconcile_loop_repeats_until_stopped(processes):
     """``reconcile --loop N`` (``make run``) checks again every N seconds."""
     ApplicationFactory.aged(timedelta(minutes=5))
@@ -37,3 +48,46 @@ def test_x3_reconcile_loop_repeats_until_stopped(processes):
     assert loop.running()
     loop.stop()
     assert loop.output().count("re-enqueued 1 application(s)") >= 2
+
+
+class Stopped(Exception):
+    """Ends the loop in the test (a signal would end it in production)."""
+
+
+def test_x3_reconcile_loop_survives_a_database_error(monkeypatch, caplog):
+    """X3: the database restarts (or SQLite is locked) during a round: the loop logs it and
+    tries again next round instead of dying (and stopping ``bin/run-local`` with it)."""
+    rounds = []
+
+    def reconcile():
+        rounds.append(len(rounds) + 1)
+        if len(rounds) == 1:
+            raise OperationalError("server closed the connection unexpectedly")
+        if len(rounds) == 2:
+            return 1
+        raise Stopped
+
+    monkeypatch.setattr(reconcile_command, "reconcile_applications", reconcile)
+    out = StringIO()
+    previous_handler = signal.getsignal(signal.SIGTERM)
+
+    with pytest.raises(Stopped):
+        call_command("reconcile", "--loop", "0.01", stdout=out)
+
+    assert rounds == [1, 2, 3]
+    assert out.getvalue() == "re-enqueued 1 application(s)\n"
+    (record,) = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert "database error" in record.getMessage()
+    assert "server closed the connection unexpectedly" in record.exc_text
+    assert signal.getsignal(signal.SIGTERM) == previous_handler
+
+
+def test_x3_reconcile_once_reports_a_database_error(monkeypatch):
+    """Run once (cron), a database error ends the command with the error (cron mails it)."""
+
+    def reconcile():
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(reconcile_command, "reconcile_applications", reconcile)
+    with pytest.raises(OperationalError):
+        call_command("reconcile")

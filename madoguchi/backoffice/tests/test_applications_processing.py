@@ -155,12 +155,13 @@ def test_b1_x3_process_now_of_an_expired_lease_carries_it_out(operator_client, o
     application = ApplicationFactory(
         processing=True, lease_expires_at=timezone.now() - timedelta(seconds=1)
     )
+    radius_hash = application.work["radius_hash"]
     response = operator_client.post(process_url(application))
     assert response.status_code == 302
     application.refresh_from_db()
     assert application.status == Application.Status.DONE and application.attempts == 2
     row = RadCheck.objects.get(username=application.submitted_by.username)
-    assert row.value == application.work["radius_hash"]
+    assert row.value == radius_hash
     entry = AuditEntry.objects.get(action="application.network_password.process")
     assert entry.actor == operator
 

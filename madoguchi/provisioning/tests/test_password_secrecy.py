@@ -114,7 +114,7 @@ def test_d3_5_no_password_in_database_tasks_logs_or_mails(
     client.post(reverse("desk:logout"))
     assert login(client, NEW).status_code == 302
     client.post(reverse("desk:logout"))
-    assert login(client, WRONG).status_code == 200  # kept by axes (success resets it)
+    assert login(client, WRONG).status_code == 200  # a failure axes keeps a row of
     attempt = AccessAttempt.objects.get()
 
     # The change really happened, and every secret passed through the code under test.

@@ -7,7 +7,9 @@ from django.utils import timezone
 from passlib.hash import sha512_crypt
 
 from madoguchi.applications.models import Application
-from madoguchi.applications.services import submit_application
+from madoguchi.applications.services import fail_application_by_operator, submit_application
+from madoguchi.audit.models import AuditEntry
+from madoguchi.provisioning import services as provisioning
 from madoguchi.provisioning.models import RadCheck
 from madoguchi.provisioning.services import network_password_hash
 from madoguchi.provisioning.tasks import publish_network_password
@@ -85,3 +87,85 @@ def test_p1_radcheck_never_holds_plaintext(customer):
     value = RadCheck.objects.get().value
     assert "Abc-1234" not in value
     assert sha512_crypt.identify(value)
+
+
+def test_p1_radius_hash_is_not_kept_once_published(customer):
+    """P1: the application's ``work`` (the RADIUS hash) is cleared when it completes."""
+    application = network_password_application(customer, "Abc-1234")
+    radius_hash = application.work["radius_hash"]
+    publish_network_password.call(application_id=application.pk)
+
+    application.refresh_from_db()
+    assert application.status == Application.Status.DONE
+    assert application.work == {}
+    assert RadCheck.objects.get().value == radius_hash
+    assert not Application.objects.filter(work__has_key="radius_hash").exists()
+
+
+@pytest.fixture
+def stalled_worker(monkeypatch):
+    """The first worker claims the application, then stalls past its lease while
+    ``meanwhile`` happens (it is slow, not dead: it goes on publishing afterwards). Any
+    later claim is an ordinary one."""
+
+    def stall(meanwhile):
+        claim = provisioning.claim_application
+        stalled = []
+
+        def claim_then_stall(application_id):
+            claimed = claim(application_id)
+            if not stalled:
+                stalled.append(claimed)
+                Application.objects.filter(pk=application_id).update(
+                    lease_expires_at=timezone.now() - timedelta(seconds=1)
+                )
+                meanwhile(Application.objects.get(pk=application_id))
+            return claimed
+
+        monkeypatch.setattr(provisioning, "claim_application", claim_then_stall)
+
+    return stall
+
+
+def test_p1_b1_application_failed_by_an_operator_meanwhile_is_not_published(
+    customer, operator, stalled_worker
+):
+    """B1: once the worker's lease ran out an operator failed the application (the customer
+    is told it failed); the worker that comes back must not change the credential."""
+    application = network_password_application(customer, "Abc-1234")
+    reason = "お客様のご依頼により、このお申込みは取り下げました。"
+    stalled_worker(
+        lambda stale: fail_application_by_operator(
+            application=stale, operator=operator, reason=reason
+        )
+    )
+
+    assert publish_network_password.call(application_id=application.pk) is False
+
+    assert not RadCheck.objects.exists()
+    application.refresh_from_db()
+    assert application.status == Application.Status.FAILED
+    assert application.failure_reason == reason
+    assert application.work == {}
+    assert not AuditEntry.objects.filter(action="application.network_password.done").exists()
+
+
+def test_p1_x3_application_finished_by_another_worker_meanwhile_is_not_published_again(
+    customer, stalled_worker
+):
+    """X3: the lease ran out and another worker published and finished it; the slow worker
+    finds it done and writes nothing (if it wrote, the hash would replace the marker)."""
+    application = network_password_application(customer, "Abc-1234")
+
+    def another_worker_finishes(stale):
+        assert publish_network_password.call(application_id=stale.pk) is True
+        RadCheck.objects.update(value="marker")
+
+    stalled_worker(another_worker_finishes)
+
+    assert publish_network_password.call(application_id=application.pk) is False
+
+    assert RadCheck.objects.get().value == "marker"
+    application.refresh_from_db()
+    assert (application.status, application.attempts) == (Application.Status.DONE, 2)
+    assert AuditEntry.objects.filter(action="application.network_password.done").count() == 1

@@ -3,13 +3,16 @@
 Run by cron (every minute) in production, in a loop by ``make run``.
 """
 
+import logging
 import signal
 import threading
 
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections
+from django.db import DatabaseError, close_old_connections
 
 from madoguchi.applications.services import reconcile_applications
+
+logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
@@ -19,15 +22,26 @@ class Command(BaseCommand):
         parser.add_argument("--loop", type=float, default=0, help="repeat every N seconds")
 
     def handle(self, *args, loop: float, **options):
+        if not loop:
+            self.reconcile(options["verbosity"])
+            return
         stop = threading.Event()
-        if loop:
-            signal.signal(signal.SIGTERM, lambda *_: stop.set())
-        while not stop.is_set():
-            # A database restart between rounds must not end the loop.
-            close_old_connections()
-            count = reconcile_applications()
-            if options["verbosity"] > 1 or count:
-                self.stdout.write(f"re-enqueued {count} application(s)")
-            if not loop:
-                return
-            stop.wait(loop)
+        previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        try:
+            while not stop.is_set():
+                try:
+                    self.reconcile(options["verbosity"])
+                except DatabaseError:
+                    # The database is restarting, or SQLite is locked: try again next round
+                    # rather than end the loop (and, with it, bin/run-local).
+                    logger.exception("reconcile: database error; trying again in %s s", loop)
+                stop.wait(loop)
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+
+    def reconcile(self, verbosity: int) -> None:
+        # Drop a connection the database closed (it restarted) since the last round.
+        close_old_connections()
+        count = reconcile_applications()
+        if verbosity > 1 or count:
+            self.stdout.write(f"re-enqueued {count} application(s)")

@@ -156,32 +156,63 @@ def unlock_login(*, contract_or_user: Contract | User, operator: User, ip: str |
     return count
 
 
+def _update_audited(
+    instance,
+    *,
+    locked,
+    allowed,
+    values: dict,
+    action: str,
+    target: str,
+    operator: User,
+    ip: str | None,
+    contract=None,
+) -> list[str]:
+    """Save the operator's changes to ``instance`` and audit them with before/after.
+
+    ``locked`` is the row as it is in the database (read under a lock); returns the names
+    of the fields that changed (nothing is written or audited when none did).
+    """
+    unknown = set(values) - set(allowed)
+    if unknown:
+        raise ValueError(f"not an editable field: {', '.join(sorted(unknown))}")
+    changed = [name for name, value in values.items() if getattr(locked, name) != value]
+    for name in allowed:
+        setattr(instance, name, values.get(name, getattr(locked, name)))
+    if not changed:
+        return []
+    instance.save(update_fields=[*changed, "updated_at"])
+    model = type(instance)
+    record_audit(
+        actor=operator,
+        action=action,
+        contract=contract,
+        target=target,
+        before={_field_label(model, name): getattr(locked, name) for name in changed},
+        after={_field_label(model, name): values[name] for name in changed},
+        ip=ip,
+    )
+    return changed
+
+
 @transaction.atomic
 def update_contract_flags(
     *, contract: Contract, operator: User, ip: str | None, **flags: bool
 ) -> list[str]:
     """Set a contract's per-contract flags (B4) and audit the change; returns changed names."""
-    unknown = set(flags) - set(CONTRACT_FLAGS)
-    if unknown:
-        raise ValueError(f"not a contract flag: {', '.join(sorted(unknown))}")
     # no_key: serialises with the desk's writes without blocking workers' foreign-key checks.
     current = Contract.objects.select_for_update(no_key=True).get(pk=contract.pk)
-    changed = [name for name, value in flags.items() if getattr(current, name) != value]
-    for name in CONTRACT_FLAGS:
-        setattr(contract, name, flags.get(name, getattr(current, name)))
-    if not changed:
-        return []
-    contract.save(update_fields=[*changed, "updated_at"])
-    record_audit(
-        actor=operator,
+    return _update_audited(
+        contract,
+        locked=current,
+        allowed=CONTRACT_FLAGS,
+        values=flags,
         action="contract.flags.update",
-        contract=contract,
         target=contract.customer_number,
-        before={_field_label(Contract, name): getattr(current, name) for name in changed},
-        after={_field_label(Contract, name): flags[name] for name in changed},
+        contract=contract,
+        operator=operator,
         ip=ip,
     )
-    return changed
 
 
 @transaction.atomic
@@ -189,25 +220,17 @@ def update_phone_page(
     *, page: PhonePage, operator: User, ip: str | None, **values: str
 ) -> list[str]:
     """Change the text of a phone page (D7.1) and audit it; returns changed field names."""
-    unknown = set(values) - set(PHONE_PAGE_FIELDS)
-    if unknown:
-        raise ValueError(f"not a phone page field: {', '.join(sorted(unknown))}")
     current = PhonePage.objects.select_for_update().get(pk=page.pk)
-    changed = [name for name, value in values.items() if getattr(current, name) != value]
-    for name, value in values.items():
-        setattr(page, name, value)
-    if not changed:
-        return []
-    page.save(update_fields=[*changed, "updated_at"])
-    record_audit(
-        actor=operator,
+    return _update_audited(
+        page,
+        locked=current,
+        allowed=PHONE_PAGE_FIELDS,
+        values=values,
         action="phone_page.update",
         target=page.get_topic_display(),
-        before={_field_label(PhonePage, name): getattr(current, name) for name in changed},
-        after={_field_label(PhonePage, name): values[name] for name in changed},
+        operator=operator,
         ip=ip,
     )
-    return changed
 
 
 def record_account_change(

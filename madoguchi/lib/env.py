@@ -4,7 +4,9 @@ import os
 
 
 def env_str(name: str, default: str) -> str:
-    return os.environ.get(name, default)
+    """The variable's value; unset or empty means the default, as for the other readers."""
+    value = os.environ.get(name)
+    return default if value in (None, "") else value
 
 
 def env_int(name: str, default: int) -> int:

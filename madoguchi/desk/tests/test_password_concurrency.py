@@ -1,7 +1,6 @@
 """X2, D3.3: two submissions at the same moment make one change (real transactions)."""
 
 import threading
-from collections.abc import Callable
 
 import pytest
 from django.conf import settings
@@ -12,31 +11,11 @@ from django.urls import reverse
 from madoguchi.applications.models import Application
 from madoguchi.applications.services import DuplicateSubmission
 from madoguchi.desk import services, views
+from madoguchi.testing.concurrency import run_together
 
 NEW = "Abc-1234"
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def run_together(*calls: Callable) -> list:
-    """Run the calls in threads at once; returns each result or the exception it raised."""
-    results: list = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            results[index] = call()
-        except Exception as error:  # the outcome under test
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-        assert not thread.is_alive()
-    return results
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import time
 from collections.abc import Callable
 
 import pytest
-from django.db import connection
 
 from madoguchi.applications.models import Application
 from madoguchi.applications.services import claim_application
@@ -18,33 +17,11 @@ from madoguchi.mailboxes import services
 from madoguchi.mailboxes.models import AccountName, Mailbox, MailboxOrder
 from madoguchi.mailboxes.tests.factories import MailboxFactory, submit
 from madoguchi.provisioning.models import VirtualUser
+from madoguchi.testing.concurrency import run_together
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 TAKEN = "ご希望のメールアカウントは既に使用されています。別のアカウントを指定してください。"
-
-
-def run_together(*calls: Callable) -> list:
-    """Run the calls in threads released at once; each result, or the exception raised."""
-    barrier = threading.Barrier(len(calls), timeout=10)
-    results: list = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait()
-            results[index] = call()
-        except Exception as error:  # the outcome under test
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-        assert not thread.is_alive()
-    return results
 
 
 def browser(user_pk: int, slot: int, action: str = "add", **kwargs) -> Callable:

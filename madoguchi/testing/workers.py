@@ -194,3 +194,16 @@ def submit_password_change(client, *, current: str, new: str):
     response = client.post(reverse("desk:password_confirm"))
     assert response.status_code == 302
     return response
+
+
+def status_of(application) -> str:
+    """The application's status as the database has it now."""
+    application.refresh_from_db()
+    return application.status
+
+
+def queue_settled() -> bool:
+    """Nothing left for a live worker: no task waiting (a dead worker's stays "running")."""
+    from django_tasks_db.models import DBTaskResult
+
+    return not DBTaskResult.objects.filter(status="READY").exists()

@@ -13,22 +13,13 @@ from madoguchi.applications.models import Application
 from madoguchi.mailboxes.models import AccountName, Mailbox, MailboxOrder
 from madoguchi.mailboxes.tests.factories import NEW_MAIL_PASSWORD, MailboxFactory, submit
 from madoguchi.provisioning.models import VirtualUser
-from madoguchi.testing.workers import run_command, smtp_env, wait_for
+from madoguchi.testing.workers import queue_settled, run_command, smtp_env, status_of, wait_for
 
 PROCESS_TASK = "madoguchi.mailboxes.tasks.process_mailbox_order"
 MAIL_TASK = "madoguchi.applications.tasks.send_application_mail"
 OUTCOME_TASK = "madoguchi.applications.tasks.send_outcome_mail"
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-
-
-def status_of(application: Application) -> str:
-    application.refresh_from_db()
-    return application.status
-
-
-def queue_settled() -> bool:
-    return not DBTaskResult.objects.filter(status="READY").exists()
 
 
 def assert_provisioned(email: str) -> VirtualUser:

@@ -15,23 +15,20 @@ from passlib.hash import sha512_crypt
 from madoguchi.applications.models import Application
 from madoguchi.applications.services import reconcile_applications
 from madoguchi.provisioning.models import RadCheck
-from madoguchi.testing.workers import run_command, smtp_env, submit_password_change, wait_for
+from madoguchi.testing.workers import (
+    queue_settled,
+    run_command,
+    smtp_env,
+    status_of,
+    submit_password_change,
+    wait_for,
+)
 
 NEW = "Abc-1234"
 PUBLISH_TASK = "madoguchi.provisioning.tasks.publish_network_password"
 MAIL_TASK = "madoguchi.applications.tasks.send_application_mail"
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-
-
-def status_of(application: Application) -> str:
-    application.refresh_from_db()
-    return application.status
-
-
-def queue_settled() -> bool:
-    """Nothing left for a live worker: no task waiting, none running but the dead one's."""
-    return not DBTaskResult.objects.filter(status__in=["READY"]).exists()
 
 
 def assert_published(username: str, password: str) -> RadCheck:

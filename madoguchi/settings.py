@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "madoguchi.audit",
     "madoguchi.contracts",
     "madoguchi.applications",
+    "madoguchi.outbox",
     "madoguchi.provisioning",
     "madoguchi.desk",
     "madoguchi.mailboxes",
@@ -47,6 +48,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "madoguchi.lib.drafts.DraftMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -211,23 +213,23 @@ APPLICATION_LEASE_SECONDS = env_int("APPLICATION_LEASE_SECONDS", 120)
 # Work that has been attempted this often without finishing (its worker raised or died) is
 # failed instead of being claimed again; the customer is told to call.
 APPLICATION_MAX_ATTEMPTS = env_int("APPLICATION_MAX_ATTEMPTS", 5)
-# An accepted application nobody has claimed this long after its kind's delay
-# (APPLICATION_DELAY_SECONDS below) is enqueued again by reconcile; so is an unsent mail.
+# An accepted application nobody has claimed this long after it became due (not_before) is
+# enqueued again by reconcile; so is a mail nobody sent this long after it was due.
 APPLICATION_STALE_SECONDS = env_int("APPLICATION_STALE_SECONDS", 60)
-# Seconds a worker waits before publishing a credential (0 in production; lets demos and
-# fault tests observe the work in flight).
+# Seconds a worker waits before carrying out an application (0 in production; lets demos
+# and fault tests observe the work in flight).
 PROVISIONING_DELAY_SECONDS = env_int("PROVISIONING_DELAY_SECONDS", 0)
-# Seconds between submission and processing, per application kind (0 in production; the
-# demo waits so that a person sees 「お申込み処理中」 and can still cancel).
-APPLICATION_DELAY_SECONDS = {
-    "mailbox_add": env_int("MAILBOX_PROCESSING_DELAY_SECONDS", 0),
-    "mailbox_change": env_int("MAILBOX_PROCESSING_DELAY_SECONDS", 0),
-    "mailbox_delete": env_int("MAILBOX_PROCESSING_DELAY_SECONDS", 0),
-}
+# Seconds between a mail account application and its processing: the customer may cancel
+# it until then (D4.7). The demo uses 60 s.
+MAILBOX_PROCESSING_DELAY_SECONDS = env_int("MAILBOX_PROCESSING_DELAY_SECONDS", 600)
 # SHA-512-crypt rounds of the network credential published for FreeRADIUS (PAP).
 RADIUS_CRYPT_ROUNDS = env_int("RADIUS_CRYPT_ROUNDS", 100_000)
 
 # --- Mail ---------------------------------------------------------------------------------------
+
+# A mail the relay refuses for now (4xx) or that cannot reach the relay is tried again
+# (after 1, 2, 4 … minutes, at most an hour apart) until this many attempts, then failed.
+OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 10)
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "127.0.0.1")
@@ -237,7 +239,8 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "madoguchi <support@example.ne.jp>")
-EMAIL_REPLY_TO = env_list("EMAIL_REPLY_TO", ["support@example.ne.jp"])
+# No Reply-To by default: the mails say they come from an address that takes no replies.
+EMAIL_REPLY_TO = env_list("EMAIL_REPLY_TO", [])
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- The desk -----------------------------------------------------------------------------------

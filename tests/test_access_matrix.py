@@ -20,6 +20,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
+from madoguchi.applications.mails import mail_context
 from madoguchi.applications.tests.factories import ApplicationFactory
 from madoguchi.audit.models import AuditEntry
 from madoguchi.contracts.models import Contract
@@ -27,6 +28,7 @@ from madoguchi.contracts.tests.factories import DeskUserFactory, OperatorFactory
 from madoguchi.mailboxes.models import AccountName
 from madoguchi.mailboxes.tests.factories import MailboxFactory, submit
 from madoguchi.mailcatcher.models import CaughtMail
+from madoguchi.outbox.services import enqueue_mail
 from madoguchi.provisioning.models import RadCheck, VirtualUser
 
 ROLES = ("anonymous", "customer", "other_customer", "ended", "operator")
@@ -215,10 +217,17 @@ MATRIX: dict[str, dict[str, dict]] = {
             "backoffice:applications_application_process": backoffice(
                 405, post=Redirect("/backoffice/applications/application/{object_id}/change/")
             ),
+            # B1 「完了にする」 (kinds carried out by hand): a POST, back to its page (an
+            # automatic kind is refused there with a message).
+            "backoffice:applications_application_complete": backoffice(
+                405, post=Redirect("/backoffice/applications/application/{object_id}/change/")
+            ),
             # B1 「失敗にする」: the reason form; an empty POST gets its message.
             "backoffice:applications_application_fail": backoffice(200, post=200),
         },
     ),
+    # Every mail the portal sends (the outbox): read only.
+    **admin_model("outbox_mail", add=403, delete=403),
     # Mail accounts and the names in use (D4, B1): read only.
     **admin_model("mailboxes_mailbox", add=403, delete=403),
     **admin_model("mailboxes_accountname", add=403, delete=403),
@@ -276,6 +285,12 @@ class Objects:
         self.mailbox = MailboxFactory(contract=customer.contract, slot=1, account="matrixbox")
         self.virtual_user = VirtualUser.objects.get(email=self.mailbox.address)
         self.mailbox_application = submit(customer, 2, "add", account="matrixnew")
+        self.mail = enqueue_mail(
+            to=customer.contract.contact_email,
+            template="application_mailbox",
+            context=mail_context(self.mailbox_application),
+            reference=self.mailbox_application.number,
+        )
         # Per admin model: the object whose pages are opened.
         self.by_model = {
             "contracts.contract": customer.contract,
@@ -285,6 +300,7 @@ class Objects:
             "audit.auditentry": self.audit_entry,
             "provisioning.radcheck": self.radcheck,
             "mailcatcher.caughtmail": self.caught_mail,
+            "outbox.mail": self.mail,
             "mailboxes.mailbox": self.mailbox,
             "mailboxes.accountname": AccountName.objects.get(name="matrixbox"),
             "provisioning.virtualdomain": self.virtual_user.domain,

@@ -1,12 +1,15 @@
-"""Back office: the applications queue (B1, X3) — list, read, process now, fail with a reason.
+"""Back office: the applications queue (B1, X3) — list, read, process, complete, fail.
 
 ``work`` is never shown: it holds what the work needs that is not for display, such as the
 network credential's RADIUS hash.
 
-An operator may process or fail an application only while a worker could claim it: 受付, or
-処理中 whose worker's lease has expired (``services.operator_refusal``). One a worker holds
-with a valid lease is left to that worker, so nothing is carried out twice; a finished one
-(完了, 失敗, 取消) is refused with a message.
+An operator acts on an application only while a worker could claim it: 受付, or 処理中
+whose worker's lease has expired (``services.operator_refusal``). One a worker holds with a
+valid lease is left to that worker, so nothing is carried out twice; a finished one (完了,
+失敗, 取消) is refused with a message. Kinds with a processor are carried out with
+「処理する」 (the worker's own code, never before they are due); kinds carried out by hand
+are completed with 「完了にする」 once the operator has done the work. Either can be failed
+with 「失敗にする」 and a reason the customer reads.
 """
 
 import logging
@@ -20,9 +23,10 @@ from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
+from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
-from madoguchi.applications import services
+from madoguchi.applications import registry, services
 from madoguchi.applications.models import Application
 from madoguchi.audit.services import client_ip
 from madoguchi.backoffice.site import ReadOnlyAdminMixin, backoffice_site
@@ -63,6 +67,23 @@ class FailForm(forms.Form):
         return reason
 
 
+class HandlingFilter(admin.SimpleListFilter):
+    """自動 (a worker carries it out) or 手作業 (the queue of work operators do by hand)."""
+
+    title = "処理方法"
+    parameter_name = "handling"
+
+    def lookups(self, request, model_admin):
+        return [("manual", "手作業"), ("automatic", "自動")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "manual":
+            return queryset.filter(kind__in=registry.manual_codes())
+        if self.value() == "automatic":
+            return queryset.filter(kind__in=registry.automatic_codes())
+        return queryset
+
+
 @admin.register(Application, site=backoffice_site)
 class ApplicationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
@@ -72,11 +93,11 @@ class ApplicationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "status",
         "customer_status",
         "submitted_at",
+        "not_before",
         "submitted_by",
         "attempts",
-        "mail_sent_at",
     ]
-    list_filter = ["kind", "status"]
+    list_filter = [HandlingFilter, "kind", "status"]
     date_hierarchy = "submitted_at"
     list_select_related = ["contract", "submitted_by"]
     search_fields = ["contract__customer_number"]
@@ -87,35 +108,45 @@ class ApplicationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     # order, …) with ``add_inline``, as they register processors: no import from here.
     inlines = []
     fieldsets = [
-        ("お申込み", {"fields": ["number", "contract", "kind", "status", "customer_status"]}),
-        ("内容", {"fields": ["before", "after"]}),
+        (
+            "お申込み",
+            {"fields": ["number", "contract", "kind", "handling", "status", "customer_status"]},
+        ),
+        ("内容", {"fields": ["changes"]}),
         ("受付", {"fields": ["submitted_by", "submitted_at", "submitted_ip"]}),
         (
             "処理",
-            {"fields": ["attempts", "lease_expires_at", "finished_at", "failure_reason"]},
+            {
+                "fields": [
+                    "not_before",
+                    "attempts",
+                    "lease_expires_at",
+                    "finished_at",
+                    "finished_by",
+                    "failure_reason",
+                ]
+            },
         ),
-        ("受付メール", {"fields": ["mail_to", "mail_sent_at"]}),
-        ("結果メール", {"fields": ["outcome_mail_to", "outcome_mail_sent_at"]}),
+        ("メール", {"fields": ["mails"]}),
     ]
     readonly_fields = [
         "number",
         "contract",
         "kind",
+        "handling",
         "status",
         "customer_status",
-        "before",
-        "after",
+        "changes",
         "submitted_by",
         "submitted_at",
         "submitted_ip",
+        "not_before",
         "attempts",
         "lease_expires_at",
         "finished_at",
+        "finished_by",
         "failure_reason",
-        "mail_to",
-        "mail_sent_at",
-        "outcome_mail_to",
-        "outcome_mail_sent_at",
+        "mails",
     ]
 
     @classmethod
@@ -138,6 +169,49 @@ class ApplicationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def customer_status(self, obj):
         return obj.customer_status
 
+    @admin.display(description="処理方法")
+    def handling(self, obj):
+        return "手作業（オペレーターが処理して「完了にする」）" if obj.spec.is_manual else "自動"
+
+    @admin.display(description="変更内容")
+    def changes(self, obj):
+        """Before and after under the kind's labels, as a table (never raw data)."""
+        rows = obj.rows
+        if not rows:
+            return "-"
+        return format_html(
+            '<table class="application-changes"><thead><tr><th>項目</th><th>変更前</th>'
+            "<th>変更後</th></tr></thead><tbody>{}</tbody></table>",
+            format_html_join("", "<tr><th>{}</th><td>{}</td><td>{}</td></tr>", rows),
+        )
+
+    @admin.display(description="送信メール")
+    def mails(self, obj):
+        """The application's mails in the outbox: recipient, subject, state, SMTP reply."""
+        from madoguchi.outbox.models import Mail
+
+        mails = Mail.objects.filter(reference=obj.number).order_by("created_at", "id")
+        if not mails:
+            return "なし"
+        return format_html(
+            '<table class="application-mails"><thead><tr><th>宛先</th><th>件名</th>'
+            "<th>状態</th><th>最後のSMTP応答</th></tr></thead><tbody>{}</tbody></table>",
+            format_html_join(
+                "",
+                '<tr><td><a href="{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td></tr>',
+                (
+                    (
+                        reverse("admin:outbox_mail_change", args=[mail.pk]),
+                        mail.to,
+                        mail.subject or mail.template,
+                        mail.get_status_display(),
+                        mail.last_reply or "-",
+                    )
+                    for mail in mails
+                ),
+            ),
+        )
+
     def get_search_results(self, request, queryset, search_term):
         """An application number (A00000012, or just 12) finds that application."""
         match = NUMBER_RE.fullmatch(search_term.strip())
@@ -156,13 +230,16 @@ class ApplicationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
-            context["operator_refusal"] = services.operator_refusal(obj)
-            context["may_operate"] = (
-                self.has_operate_permission(request, obj) and context["operator_refusal"] is None
-            )
+            refusal = services.operator_refusal(obj)
+            context["operator_refusal"] = refusal or services.schedule_refusal(obj)
+            may = self.has_operate_permission(request, obj) and refusal is None
+            context["may_fail"] = may
+            # 「処理する」 for a due automatic kind, 「完了にする」 for a manual one.
+            context["may_process"] = may and not obj.spec.is_manual and not obj.is_scheduled
+            context["may_complete"] = may and obj.spec.is_manual and not obj.is_scheduled
         return super().render_change_form(request, context, add, change, form_url, obj)
 
-    # --- 「処理する」 and 「失敗にする」 (B1) --------------------------------------------------
+    # --- 「処理する」, 「完了にする」 and 「失敗にする」 (B1) ---------------------------------
 
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name
@@ -171,6 +248,11 @@ class ApplicationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 "<path:object_id>/process/",
                 self.admin_site.admin_view(self.process_view),
                 name="{}_{}_process".format(*info),
+            ),
+            path(
+                "<path:object_id>/complete/",
+                self.admin_site.admin_view(self.complete_view),
+                name="{}_{}_complete".format(*info),
             ),
             path(
                 "<path:object_id>/fail/",
@@ -234,6 +316,25 @@ class ApplicationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 messages.WARNING,
             )
         return True
+
+    @method_decorator(require_POST)
+    def complete_view(self, request, object_id):
+        """「完了にする」: the operator carried out a manual kind; the customer is told."""
+        application = self._operable_object(request, object_id)
+        try:
+            services.complete_application_by_operator(
+                application=application, operator=request.user, ip=client_ip(request)
+            )
+        except services.NotOperable as refusal:
+            self.message_user(request, refusal.message, messages.ERROR)
+        else:
+            self.message_user(
+                request,
+                f"お申込み {application.number} を完了にしました。"
+                "お客様に結果のお知らせメールを送ります。",
+                messages.SUCCESS,
+            )
+        return self._change_page(application)
 
     def fail_view(self, request, object_id):
         """「失敗にする」: a page asking the reason; its POST fails the application."""

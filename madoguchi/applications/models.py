@@ -1,28 +1,31 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from madoguchi.applications import registry
 
 
 class ApplicationQuerySet(models.QuerySet):
     def in_progress(self):
         return self.filter(status__in=Application.IN_PROGRESS)
 
+    def manual(self):
+        """Applications of the kinds operators carry out by hand."""
+        return self.filter(kind__in=registry.manual_codes())
+
 
 class Application(models.Model):
     """A change a customer asked for (お申込み, X3) and the state of the work that follows.
 
     The row is the truth of background work: a worker claims it with a lease
-    (``lease_expires_at``); the reconcile command re-enqueues work whose lease expired.
-    ``before``/``after`` hold display values only, never a secret; ``work`` holds what the
-    work needs that is not for display (e.g. the network credential's crypt hash).
+    (``lease_expires_at``), never before it is due (``not_before``); the reconcile command
+    re-enqueues work whose lease expired or whose wake-up was lost. ``kind`` is a code
+    registered by a feature app (``registry``). ``before``/``after`` hold the values under
+    the kind's stable keys, never a secret; ``work`` holds what the work needs that is not
+    for display (e.g. the network credential's crypt hash).
     """
-
-    class Kind(models.TextChoices):
-        NETWORK_PASSWORD = "network_password", _("認証パスワード変更")
-        MAILBOX_ADD = "mailbox_add", _("メールアカウント追加")
-        MAILBOX_CHANGE = "mailbox_change", _("メールアカウント・ウィルスチェックサービス変更")
-        MAILBOX_DELETE = "mailbox_delete", _("メールアカウント削除")
 
     class Status(models.TextChoices):
         ACCEPTED = "accepted", _("受付")
@@ -40,7 +43,7 @@ class Application(models.Model):
         on_delete=models.PROTECT,
         related_name="applications",
     )
-    kind = models.CharField(_("種別"), max_length=30, choices=Kind)
+    kind = models.CharField(_("種別"), max_length=30, choices=registry.choices)
     status = models.CharField(
         _("状態"), max_length=20, choices=Status, default=Status.ACCEPTED, db_index=True
     )
@@ -57,21 +60,24 @@ class Application(models.Model):
     submitted_at = models.DateTimeField(_("受付日時"), auto_now_add=True, db_index=True)
     submitted_ip = models.GenericIPAddressField(_("申込元IPアドレス"), null=True, blank=True)
     # One per draft: a replayed or doubled final POST cannot create a second application.
-    submission_key = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    submission_key = models.CharField(
+        _("送信キー"), max_length=64, unique=True, null=True, blank=True
+    )
+    # Nothing is carried out before this time: the kind's delay (the customer may cancel
+    # until then) or the date the customer chose.
+    not_before = models.DateTimeField(_("処理予定日時"), default=timezone.now)
     lease_expires_at = models.DateTimeField(_("処理期限"), null=True, blank=True)
     attempts = models.PositiveIntegerField(_("処理回数"), default=0)
     finished_at = models.DateTimeField(_("処理完了日時"), null=True, blank=True)
-    failure_reason = models.TextField(_("失敗理由"), blank=True)
-    mail_to = models.JSONField(_("受付メール送信先"), default=list, blank=True)
-    mail_sent_at = models.DateTimeField(_("受付メール送信日時"), null=True, blank=True)
-    # When a worker took a mail for sending (see tasks._send_once): of two workers woken
-    # for the same mail, only the one whose conditional update set this sends it.
-    mail_claimed_at = models.DateTimeField(_("受付メール送信開始日時"), null=True, blank=True)
-    outcome_mail_to = models.JSONField(_("結果メール送信先"), default=list, blank=True)
-    outcome_mail_sent_at = models.DateTimeField(_("結果メール送信日時"), null=True, blank=True)
-    outcome_mail_claimed_at = models.DateTimeField(
-        _("結果メール送信開始日時"), null=True, blank=True
+    finished_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("処理したオペレーター"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
+    failure_reason = models.TextField(_("失敗理由"), blank=True)
 
     objects = ApplicationQuerySet.as_manager()
 
@@ -85,10 +91,13 @@ class Application(models.Model):
                 name="application_failed_has_reason",
             ),
         ]
-        indexes = [models.Index(fields=["contract", "kind", "status"])]
+        indexes = [
+            models.Index(fields=["contract", "kind", "status"]),
+            models.Index(fields=["status", "not_before"], name="application_due"),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.number} {self.get_kind_display()} {self.get_status_display()}"
+        return f"{self.number} {self.kind_label} {self.get_status_display()}"
 
     @property
     def number(self) -> str:
@@ -96,12 +105,35 @@ class Application(models.Model):
         return f"A{self.pk:08d}"
 
     @property
+    def spec(self) -> registry.Kind:
+        return registry.get(self.kind)
+
+    @property
+    def kind_label(self) -> str:
+        return self.spec.label
+
+    @property
+    def rows(self) -> list[tuple[str, str, str]]:
+        """The before/after values as (label, before, after) lines for pages and mails."""
+        return self.spec.rows(self.before, self.after)
+
+    @property
     def customer_status(self) -> str:
-        """The status as the customer reads it: a credential being published is 反映中."""
-        if self.kind == self.Kind.NETWORK_PASSWORD and self.is_in_progress:
-            return "反映中"
+        """The status as the customer reads it (e.g. a credential being published: 反映中)."""
+        if self.is_in_progress and self.spec.in_progress_label:
+            return self.spec.in_progress_label
         return self.get_status_display()
 
     @property
     def is_in_progress(self) -> bool:
         return self.status in self.IN_PROGRESS
+
+    @property
+    def is_scheduled(self) -> bool:
+        """Accepted and not yet due."""
+        return self.status == self.Status.ACCEPTED and self.not_before > timezone.now()
+
+    @property
+    def can_be_cancelled(self) -> bool:
+        """The customer may still withdraw it (D4.7): accepted, not claimed by a worker."""
+        return self.status == self.Status.ACCEPTED and self.spec.cancellable

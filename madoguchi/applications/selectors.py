@@ -8,9 +8,12 @@ from django.utils import timezone
 from madoguchi.applications.models import Application
 
 
-def get_application_for_contract(contract, pk: int) -> Application:
-    """The contract's own application, or 404 (never another customer's)."""
-    return get_object_or_404(Application, pk=pk, contract=contract)
+def get_application_for_contract(contract, pk: int, *, kinds=None) -> Application:
+    """The contract's own application (of one of ``kinds``), or 404 (never another's)."""
+    applications = Application.objects.filter(contract=contract)
+    if kinds is not None:
+        applications = applications.filter(kind__in=kinds)
+    return get_object_or_404(applications, pk=pk)
 
 
 def applications_in_progress(contract) -> list[Application]:

@@ -1,6 +1,12 @@
-"""The lifecycle of applications (X3): submit, claim with a lease, complete, fail, reconcile."""
+"""The lifecycle of applications (X3): submit, claim with a lease, carry out, finish, reconcile.
+
+Every kind goes through the same skeleton (``process_application``): claim → lock the
+contract → re-check → the kind's processor → complete or fail, with the customer's mail.
+Kinds without a processor are carried out by hand: an operator completes or fails them.
+"""
 
 import logging
+import time
 from datetime import timedelta
 
 from django.conf import settings
@@ -8,11 +14,17 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from madoguchi.applications import registry
+from madoguchi.applications import mails, registry
 from madoguchi.applications.models import Application
 from madoguchi.audit.services import record_audit
+from madoguchi.contracts.models import Contract
 
 logger = logging.getLogger(__name__)
+
+GIVE_UP_REASON = (
+    "お申込みの処理中に問題が発生したため、完了できませんでした。"
+    "お手数ですが、お電話でお問い合わせください。"
+)
 
 
 class DuplicateSubmission(Exception):
@@ -21,6 +33,21 @@ class DuplicateSubmission(Exception):
     def __init__(self, application: Application):
         super().__init__(application.number)
         self.application = application
+
+
+class NotCancellable(Exception):
+    """The application is no longer waiting: it is being processed or has finished."""
+
+
+class NotOperable(Exception):
+    """An operator may not act on the application now; the message says why."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+# --- Submitting ---------------------------------------------------------------------------
 
 
 def submit_application(
@@ -33,9 +60,14 @@ def submit_application(
     work: dict | None = None,
     mail_to: list[str] | None = None,
     submission_key: str | None = None,
+    not_before=None,
     ip: str | None = None,
 ) -> Application:
-    """Record an accepted application, audit it, and enqueue its work and its mail on commit."""
+    """Record an accepted application, audit it, queue its acceptance mail to ``mail_to``,
+    and enqueue its work on commit (not before ``not_before``, by default the kind's delay)."""
+    spec = registry.get(kind)
+    if not_before is None:
+        not_before = timezone.now() + registry.delay_of(kind)
     try:
         with transaction.atomic():
             application = Application.objects.create(
@@ -45,9 +77,9 @@ def submit_application(
                 before=before,
                 after=after,
                 work=work or {},
-                mail_to=mail_to or [],
                 submission_key=submission_key,
                 submitted_ip=ip,
+                not_before=not_before,
             )
     except IntegrityError:
         existing = Application.objects.filter(submission_key=submission_key).first()
@@ -59,42 +91,43 @@ def submit_application(
         action=f"application.{kind}.submit",
         contract=contract,
         target=application.number,
-        before=before,
-        after=after,
+        before=spec.labelled(before),
+        after=spec.labelled(after),
         ip=ip,
     )
-    delay = settings.APPLICATION_DELAY_SECONDS.get(kind, 0)
-    transaction.on_commit(lambda: enqueue_work(application, delay_seconds=delay))
+    mails.send_acceptance(application, to=mail_to or [])
+    transaction.on_commit(lambda: enqueue_work(application))
     return application
 
 
-class NotCancellable(Exception):
-    """The application is no longer waiting: it is being processed or has finished."""
+def enqueue_work(application: Application) -> None:
+    """Wake a worker for the application's processing, when its kind has a processor.
+
+    A future ``not_before`` becomes the task's ``run_after``; a backend that cannot defer
+    (the immediate backend of tests) is not woken early: reconcile wakes it once it is due.
+    """
+    from madoguchi.applications.tasks import process_application as task
+
+    if not application.is_in_progress or application.spec.is_manual:
+        return
+    if application.not_before > timezone.now():
+        if not task.get_backend().supports_defer:
+            return
+        task = task.using(run_after=application.not_before)
+    task.enqueue(application_id=application.pk)
 
 
-def enqueue_work(application: Application, *, delay_seconds: int = 0) -> None:
-    """Wake a worker for the application's processing and for its unsent mails."""
-    from madoguchi.applications.tasks import send_application_mail, send_outcome_mail
-
-    if application.is_in_progress:
-        task = registry.processor_for(application.kind)
-        if delay_seconds:
-            task = task.using(run_after=timezone.now() + timedelta(seconds=delay_seconds))
-        task.enqueue(application_id=application.pk)
-    if application.mail_to and application.mail_sent_at is None:
-        send_application_mail.enqueue(application_id=application.pk)
-    if application.outcome_mail_to and application.outcome_mail_sent_at is None:
-        send_outcome_mail.enqueue(application_id=application.pk)
+# --- Processing -----------------------------------------------------------------------------
 
 
-GIVE_UP_REASON = (
-    "お申込みの処理中に問題が発生したため、完了できませんでした。"
-    "お手数ですが、お電話でお問い合わせください。"
-)
+def _claimable(now) -> Q:
+    return Q(status=Application.Status.ACCEPTED, not_before__lte=now) | Q(
+        status=Application.Status.PROCESSING, lease_expires_at__lt=now
+    )
 
 
 def claim_application(application_id: int) -> Application | None:
-    """Take the application for processing with a lease; None if done or held by another.
+    """Take a due application for processing with a lease; None if not due, done or held.
 
     Each claim counts an attempt. Work that has failed ``APPLICATION_MAX_ATTEMPTS`` times
     (its worker raised or died, and the lease ran out) is not claimed again: the
@@ -102,16 +135,18 @@ def claim_application(application_id: int) -> Application | None:
     """
     now = timezone.now()
     lease = now + timedelta(seconds=settings.APPLICATION_LEASE_SECONDS)
-    claimable = Q(status=Application.Status.ACCEPTED) | Q(
-        status=Application.Status.PROCESSING, lease_expires_at__lt=now
-    )
+    claimable = _claimable(now)
     with transaction.atomic():
-        updated = Application.objects.filter(
-            claimable, pk=application_id, attempts__lt=settings.APPLICATION_MAX_ATTEMPTS
-        ).update(
-            status=Application.Status.PROCESSING,
-            lease_expires_at=lease,
-            attempts=F("attempts") + 1,
+        updated = (
+            Application.objects.filter(
+                claimable, pk=application_id, attempts__lt=settings.APPLICATION_MAX_ATTEMPTS
+            )
+            .exclude(kind__in=registry.manual_codes())
+            .update(
+                status=Application.Status.PROCESSING,
+                lease_expires_at=lease,
+                attempts=F("attempts") + 1,
+            )
         )
         if not updated:
             _give_up(application_id, claimable)
@@ -128,10 +163,8 @@ def _give_up(application_id: int, claimable: Q) -> None:
         .first()
     )
     if exhausted is None:
-        return  # finished, held by a worker with a valid lease, or gone
-    if fail_application(
-        exhausted, reason=GIVE_UP_REASON, notify=[exhausted.contract.contact_email]
-    ):
+        return  # finished, held by a worker with a valid lease, not due, or gone
+    if fail_application(exhausted, reason=GIVE_UP_REASON):
         logger.error(
             "application %s (%s) failed after %d attempts; the customer was told to call",
             exhausted.number,
@@ -140,30 +173,60 @@ def _give_up(application_id: int, claimable: Q) -> None:
         )
 
 
+def process_application(application_id: int) -> bool:
+    """Carry out one application with its kind's processor, exactly once.
+
+    Claim (a lease, one winner) → lock the contract's row (one contract's work is
+    serialised, and customers' submissions wait for it) → re-check the application is
+    still ours (a worker whose lease ran out must write nothing) → the kind's processor →
+    complete or fail, mailing the contact address. Returns False when there was nothing to
+    do (not due, finished, or held by another worker).
+    """
+    application = claim_application(application_id)
+    if application is None:
+        return False
+    spec = application.spec
+    if settings.PROVISIONING_DELAY_SECONDS:
+        time.sleep(settings.PROVISIONING_DELAY_SECONDS)
+    with transaction.atomic():
+        # NO KEY: foreign-key checks of other transactions must not wait for this lock.
+        contract = Contract.objects.select_for_update(no_key=True).get(pk=application.contract_id)
+        application.contract = contract
+        # Locked until commit, so that nobody finishes it between this check and ours.
+        if not Application.objects.select_for_update(of=("self",)).filter(
+            pk=application.pk, status=Application.Status.PROCESSING
+        ):
+            logger.info("application %s was finished by another; nothing done", application.number)
+            return False
+        outcome = spec.processor(application)
+        if isinstance(outcome, registry.Failed):
+            fail_application(application, reason=outcome.reason)
+        else:
+            complete_application(application, after=outcome.after)
+    logger.info("carried out application %s (%s)", application.number, application.kind)
+    return True
+
+
+# --- Finishing --------------------------------------------------------------------------------
+
+
 def complete_application(
-    application: Application, *, after: dict | None = None, notify: list[str] | None = None
+    application: Application, *, after: dict | None = None, actor=None, ip: str | None = None
 ) -> bool:
-    """Mark a claimed application done (only if it is still ours to finish)."""
-    return _finish(application, Application.Status.DONE, after=after, notify=notify)
+    """Mark an application done (only if it is still in progress), mailing the customer."""
+    return _finish(application, Application.Status.DONE, after=after, actor=actor, ip=ip)
 
 
 def fail_application(
-    application: Application,
-    *,
-    reason: str,
-    actor=None,
-    notify: list[str] | None = None,
-    ip: str | None = None,
+    application: Application, *, reason: str, actor=None, ip: str | None = None
 ) -> bool:
-    """Mark an application failed with a reason the customer sees, releasing its holds."""
-    return _finish(
-        application, Application.Status.FAILED, reason=reason, actor=actor, notify=notify, ip=ip
-    )
+    """Mark an application failed with a reason the customer reads, releasing its holds."""
+    return _finish(application, Application.Status.FAILED, reason=reason, actor=actor, ip=ip)
 
 
 def cancel_application(application: Application, *, actor, ip: str | None = None) -> None:
-    """Withdraw an application that no worker has started yet (取消, D4.7)."""
-    if not _finish(
+    """Withdraw an application that no worker has started yet (取消, D4.7), with a mail."""
+    if not application.spec.cancellable or not _finish(
         application,
         Application.Status.CANCELLED,
         actor=actor,
@@ -180,23 +243,18 @@ def _finish(
     reason: str = "",
     after: dict | None = None,
     actor=None,
-    notify: list[str] | None = None,
     ip: str | None = None,
     from_statuses=Application.IN_PROGRESS,
 ) -> bool:
+    now = timezone.now()
     # ``work`` (e.g. a RADIUS hash) is needed only to carry the application out.
-    fields = {
-        "status": status,
-        "finished_at": timezone.now(),
-        "lease_expires_at": None,
-        "work": {},
-    }
+    fields = {"status": status, "finished_at": now, "lease_expires_at": None, "work": {}}
+    if actor is not None and actor.pk and actor.kind == "operator":
+        fields["finished_by"] = actor
     if reason:
         fields["failure_reason"] = reason
     if after is not None:
         fields["after"] = after
-    if notify:
-        fields["outcome_mail_to"] = notify
     with transaction.atomic():
         # A conditional update: of a worker finishing, an operator failing and a customer
         # cancelling at the same moment, exactly one wins.
@@ -207,46 +265,40 @@ def _finish(
             return False
         for name, value in fields.items():
             setattr(application, name, value)
-        release = registry.release_for(application.kind)
-        if release is not None and status != Application.Status.DONE:
-            release(application)
+        spec = application.spec
+        if spec.release is not None and status != Application.Status.DONE:
+            spec.release(application)
         record_audit(
             actor=actor,
             action=f"application.{application.kind}.{status}",
             contract=application.contract,
             target=application.number,
-            after={"status": status, "reason": reason} if reason else {"status": status},
+            after={"状態": application.get_status_display(), "理由": reason}
+            if reason
+            else {"状態": application.get_status_display()},
             ip=ip,
         )
-        if notify:
-            # Only the outcome mail: this copy of the row may be older than the sending of
-            # the acceptance mail, which must not be woken again.
-            from madoguchi.applications.tasks import send_outcome_mail
-
-            transaction.on_commit(lambda: send_outcome_mail.enqueue(application_id=application.pk))
+        if status != Application.Status.DONE or spec.mail_when_done:
+            mails.send_outcome(application)
     return True
 
 
-class NotOperable(Exception):
-    """An operator may not process or fail the application now; the message says why."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+# --- Operators (B1) -------------------------------------------------------------------------
 
 
 def operator_refusal(application: Application) -> str | None:
-    """Why an operator may not process or fail the application now; None when they may (B1).
+    """Why an operator may not act on the application now; None when they may (B1).
 
     An operator acts on what a worker could claim (the condition of ``claim_application``):
-    an accepted application, or one being processed whose worker's lease has expired (the
-    worker died). One a worker holds with a valid lease is the worker's to finish, so that
-    nothing is carried out twice; a finished one is never touched again.
+    an accepted application that is due, or one being processed whose worker's lease has
+    expired (the worker died); a manual kind while it is accepted. One a worker holds with a
+    valid lease is the worker's to finish, so that nothing is carried out twice; a finished
+    one is never touched again.
     """
     if application.status in Application.FINISHED:
         return (
             f"お申込み {application.number} は「{application.get_status_display()}」"
-            "で終了しているため、処理も失敗にもできません。"
+            "で終了しているため、操作できません。"
         )
     lease = application.lease_expires_at
     if application.status == Application.Status.PROCESSING and lease and lease >= timezone.now():
@@ -258,16 +310,32 @@ def operator_refusal(application: Application) -> str | None:
     return None
 
 
-def process_application_now(*, application: Application, operator, ip: str | None = None):
-    """Carry out an application at once with the worker's own processor, for an operator (B1).
+def schedule_refusal(application: Application) -> str | None:
+    """Why the application may not be carried out yet: it is due later (scheduled work)."""
+    if application.is_scheduled:
+        due = timezone.localtime(application.not_before)
+        return (
+            f"お申込み {application.number} の処理予定日時は {due:%Y/%m/%d %H:%M} です。"
+            "それまでは処理できません（失敗にすることはできます）。"
+        )
+    return None
 
-    Idempotent: the processor claims the application with a conditional update first, so a
-    second click, or a worker that got there first, finds nothing to do.
+
+def process_application_now(*, application: Application, operator, ip: str | None = None):
+    """「処理する」: carry out an automatic kind at once with the worker's own skeleton (B1).
+
+    Idempotent: the claim is a conditional update, so a second click, or a worker that got
+    there first, finds nothing to do. Scheduled work is never carried out before it is due.
     """
-    refusal = operator_refusal(application)
+    if application.spec.is_manual:
+        raise NotOperable(
+            f"お申込み {application.number} は手作業で処理する種別です。"
+            "作業を終えたら「完了にする」を押してください。"
+        )
+    refusal = operator_refusal(application) or schedule_refusal(application)
     if refusal:
         raise NotOperable(refusal)
-    processed = registry.processor_for(application.kind).call(application_id=application.pk)
+    processed = process_application(application.pk)
     application.refresh_from_db()
     if not processed:
         raise NotOperable(
@@ -279,80 +347,83 @@ def process_application_now(*, application: Application, operator, ip: str | Non
         action=f"application.{application.kind}.process",
         contract=application.contract,
         target=application.number,
-        after={"status": application.status},
+        after={"状態": application.get_status_display()},
         ip=ip,
     )
     return application
 
 
-def fail_application_by_operator(
-    *, application: Application, operator, reason: str, ip: str | None = None
-) -> Application:
-    """Fail an application for an operator, with the reason the customer reads (B1)."""
-    reason = reason.strip()
-    if not reason:
-        raise ValueError("a failure needs the reason the customer reads")
-    with transaction.atomic():
-        # The row lock makes a worker's claim wait: it then finds the application failed.
-        locked = (
-            Application.objects.select_for_update(of=("self",))
-            .select_related("contract")
-            .defer("work")
-            .get(pk=application.pk)
-        )
-        refusal = operator_refusal(locked)
-        if refusal:
-            raise NotOperable(refusal)
-        fail_application(
-            locked, reason=reason, actor=operator, ip=ip, notify=[locked.contract.contact_email]
-        )
+def _locked_for_operator(application: Application) -> Application:
+    # The row lock makes a worker's claim wait: it then finds the application finished.
+    locked = (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("contract")
+        .defer("work")
+        .get(pk=application.pk)
+    )
+    refusal = operator_refusal(locked)
+    if refusal:
+        raise NotOperable(refusal)
     return locked
 
 
-def reconcile_applications() -> int:
-    """Re-enqueue work whose lease expired or that nobody picked up; returns how many.
+@transaction.atomic
+def complete_application_by_operator(
+    *, application: Application, operator, ip: str | None = None
+) -> Application:
+    """「完了にする」: an operator carried out a manual kind by hand; the customer is told."""
+    if not application.spec.is_manual:
+        raise NotOperable(
+            f"お申込み {application.number} は自動で処理する種別です。"
+            "「処理する」を押してください。"
+        )
+    locked = _locked_for_operator(application)
+    refusal = schedule_refusal(locked)
+    if refusal:
+        raise NotOperable(refusal)
+    complete_application(locked, actor=operator, ip=ip)
+    return locked
 
-    Each piece of lost work is woken on its own: the processing of an application whose
-    lease expired, or that is still accepted ``APPLICATION_STALE_SECONDS`` after its kind's
-    delay (``APPLICATION_DELAY_SECONDS``: it may be cancelled until then, so it is never
-    woken early), and acceptance and outcome mails not sent that long after they were due.
+
+@transaction.atomic
+def fail_application_by_operator(
+    *, application: Application, operator, reason: str, ip: str | None = None
+) -> Application:
+    """「失敗にする」: fail an application with the reason the customer reads (B1)."""
+    reason = reason.strip()
+    if not reason:
+        raise ValueError("a failure needs the reason the customer reads")
+    locked = _locked_for_operator(application)
+    fail_application(locked, reason=reason, actor=operator, ip=ip)
+    return locked
+
+
+# --- Reconcile ------------------------------------------------------------------------------
+
+
+def reconcile_applications() -> int:
+    """Re-enqueue processing that was lost; returns how many applications were woken.
+
+    Lost: an automatic kind still accepted ``APPLICATION_STALE_SECONDS`` after it became due
+    (``not_before``: it may be cancelled until then, so it is never woken early; after
+    downtime every missed schedule is caught up), or being processed by a worker whose lease
+    expired (the worker died). Manual kinds wait for an operator.
     """
-    from madoguchi.applications.tasks import send_application_mail, send_outcome_mail
+    from madoguchi.applications.tasks import process_application as task
 
     now = timezone.now()
-    stale = timedelta(seconds=settings.APPLICATION_STALE_SECONDS)
-    unclaimed = Q()
-    for kind in Application.Kind.values:
-        delay = timedelta(seconds=settings.APPLICATION_DELAY_SECONDS.get(kind, 0))
-        unclaimed |= Q(kind=kind, submitted_at__lt=now - delay - stale)
+    stale = now - timedelta(seconds=settings.APPLICATION_STALE_SECONDS)
     # Read before enqueueing anything (a task may run at once and change the rows).
-    lost_work = list(
-        Application.objects.filter(
-            Q(status=Application.Status.ACCEPTED) & unclaimed
+    lost = list(
+        Application.objects.filter(kind__in=registry.automatic_codes())
+        .filter(
+            Q(status=Application.Status.ACCEPTED, not_before__lt=stale)
             | Q(status=Application.Status.PROCESSING, lease_expires_at__lt=now)
-        ).values_list("pk", "kind")
-    )
-    lost_mails = list(
-        Application.objects.filter(mail_sent_at__isnull=True, submitted_at__lt=now - stale)
-        .exclude(mail_to=[])
-        .exclude(status=Application.Status.CANCELLED)
+        )
         .values_list("pk", flat=True)
     )
-    lost_outcome_mails = list(
-        Application.objects.filter(outcome_mail_sent_at__isnull=True, finished_at__lt=now - stale)
-        .exclude(outcome_mail_to=[])
-        .values_list("pk", flat=True)
-    )
-    woken = set()
-    for pk, kind in lost_work:
-        registry.processor_for(kind).enqueue(application_id=pk)
-        woken.add(pk)
-    for pk in lost_mails:
-        send_application_mail.enqueue(application_id=pk)
-        woken.add(pk)
-    for pk in lost_outcome_mails:
-        send_outcome_mail.enqueue(application_id=pk)
-        woken.add(pk)
-    if woken:
-        logger.info("reconcile: re-enqueued %d application(s)", len(woken))
-    return len(woken)
+    for pk in lost:
+        task.enqueue(application_id=pk)
+    if lost:
+        logger.info("reconcile: re-enqueued %d application(s)", len(lost))
+    return len(lost)

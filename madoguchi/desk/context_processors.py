@@ -6,4 +6,4 @@ def desk_menu(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or user.contract_id is None:
         return {}
-    return {"desk_menu": menu_for(user.contract)}
+    return {"desk_menu": menu_for(user.contract, getattr(request, "resolver_match", None))}

@@ -1,14 +1,18 @@
 """The desk's left menu (D1.5), in the seed's order.
 
-An item the contract may not use online (a per-contract flag) is left out, and its view
-refuses through ``require_menu_item``.
+An item the contract may not use online (a per-contract flag: the eligibility rule's hidden
+refusal) is left out, and its view refuses through ``require_menu_item``. Other refusals
+(a paper application in progress, an accepted cancellation) leave the item in the menu: its
+page says why nothing can be applied for.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import wraps
 
-from django.core.exceptions import PermissionDenied
 from django.urls import reverse
+
+from madoguchi.applications import eligibility
+from madoguchi.lib.refusals import refuse
 
 
 @dataclass(frozen=True)
@@ -18,10 +22,25 @@ class MenuItem:
     url_name: str
     url_args: tuple = ()
     indent: bool = False
+    kind: str | None = None  # the application kind whose eligibility decides the item
+    # The views in which the item is the current one (besides its own); "app:" means every
+    # view of the app.
+    also_current: tuple[str, ...] = ()
+    current: bool = False
 
     @property
     def url(self) -> str:
         return reverse(self.url_name, args=self.url_args)
+
+    def is_current(self, match) -> bool:
+        if match is None:
+            return False
+        if match.view_name == self.url_name:
+            return tuple(match.args) + tuple(match.kwargs.values()) == tuple(self.url_args)
+        return any(
+            match.view_name.startswith(name) if name.endswith(":") else match.view_name == name
+            for name in self.also_current
+        )
 
 
 MENU = [
@@ -49,10 +68,27 @@ MENU = [
                 indent=True,
             ),
             MenuItem("contact_person", "担当者連絡先", "desk:contact_person"),
-            MenuItem("mail", "メールアカウントおよびウイルスチェック", "mailboxes:list"),
+            MenuItem(
+                "mail",
+                "メールアカウントおよびウイルスチェック",
+                "mailboxes:list",
+                kind="mailbox_add",
+                also_current=("mailboxes:",),
+            ),
         ],
     ),
-    ("パスワード変更", [MenuItem("password", "認証パスワード変更", "desk:password")]),
+    (
+        "パスワード変更",
+        [
+            MenuItem(
+                "password",
+                "認証パスワード変更",
+                "desk:password",
+                kind="network_password",
+                also_current=("desk:password_confirm", "desk:password_complete"),
+            )
+        ],
+    ),
     ("廃止のお申込み", [MenuItem("cancellation", "廃止申込", "desk:cancellation")]),
     (
         "お電話での問い合わせ",
@@ -69,32 +105,39 @@ MENU = [
         ],
     ),
 ]
+ITEMS = {item.key: item for _, items in MENU for item in items}
 
 
-def item_allowed(contract, key: str) -> bool:
-    """Whether the contract may use the menu item online."""
-    if key == "password":
-        return contract.online_password_change_allowed
-    return True
+def item_hidden(contract, item: MenuItem) -> bool:
+    """Whether the contract may not use the item online at all (a per-contract flag)."""
+    if item.kind is None:
+        return False
+    refusal = eligibility.refusal(contract, item.kind)
+    return refusal is not None and refusal.hidden
 
 
-def menu_for(contract) -> list[tuple[str, list[MenuItem]]]:
-    """The contract's menu; a group left without items is not shown either."""
-    groups = [
-        (group, [item for item in items if item_allowed(contract, item.key)])
-        for group, items in MENU
-    ]
-    return [(group, items) for group, items in groups if items]
+def menu_for(contract, match=None) -> list[tuple[str, list[MenuItem]]]:
+    """The contract's menu, the current page's item marked; empty groups are left out."""
+    groups = []
+    for group, items in MENU:
+        shown = [
+            replace(item, current=item.is_current(match))
+            for item in items
+            if not item_hidden(contract, item)
+        ]
+        if shown:
+            groups.append((group, shown))
+    return groups
 
 
 def require_menu_item(key: str):
-    """Refuse the view when the contract may not use the item online (D1.5)."""
+    """Refuse the view when the contract may not use the item online at all (D1.5)."""
 
     def decorator(view):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
-            if not item_allowed(request.contract, key):
-                raise PermissionDenied("このお手続きはオンラインではご利用いただけません。")
+            if item_hidden(request.contract, ITEMS[key]):
+                return refuse(request, eligibility.NOT_ONLINE)
             return view(request, *args, **kwargs)
 
         return wrapper

@@ -1,14 +1,12 @@
 """Desk pages: usage status (D2), network password change (D3), phone pages (D7)."""
 
-import uuid
-
-from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
+from madoguchi.applications import eligibility
 from madoguchi.applications.selectors import (
     applications_in_progress,
     get_application_for_contract,
@@ -21,10 +19,16 @@ from madoguchi.contracts.models import PhonePage
 from madoguchi.desk import services
 from madoguchi.desk.forms import NetworkPasswordForm
 from madoguchi.desk.menu import require_menu_item
-from madoguchi.lib.drafts import STALE_MESSAGE, is_stale_post, load_draft, pop_draft, save_draft
+from madoguchi.lib.drafts import Flow
 from madoguchi.mailboxes.services import options_in_use
 
-PASSWORD_FLOW = "network_password"
+# The confirm page cannot show the new password: a draft from another tab starts over.
+PASSWORD_FLOW = Flow(
+    "network_password",
+    restart="desk:password",
+    complete="desk:password_complete",
+    secret=lambda draft: True,
+)
 
 
 @desk_login_required
@@ -49,17 +53,18 @@ def status(request):
 @require_menu_item("password")
 @never_cache
 def password_input(request):
+    refusal = eligibility.refusal(request.contract, services.NETWORK_PASSWORD)
     available_at = services.password_change_available_at(request.user)
     form = NetworkPasswordForm(request.POST or None, user=request.user)
-    if request.method == "POST" and available_at is None and form.is_valid():
-        draft = services.hash_network_password(form.cleaned_data["new_password"])
-        draft["key"] = uuid.uuid4().hex
-        save_draft(request, PASSWORD_FLOW, draft)
+    if request.method == "POST" and not refusal and not available_at and form.is_valid():
+        PASSWORD_FLOW.start(
+            request, services.hash_network_password(form.cleaned_data["new_password"])
+        )
         return redirect("desk:password_confirm")
     return render(
         request,
         "desk/password_input.html",
-        {"form": form, "available_at": available_at, "step": 1},
+        {"form": form, "available_at": available_at, "refusal": refusal, "step": 1},
     )
 
 
@@ -68,32 +73,32 @@ def password_input(request):
 @require_http_methods(["GET", "POST"])
 @never_cache
 def password_confirm(request):
-    draft = load_draft(request, PASSWORD_FLOW)
-    if draft is None:
-        return redirect("desk:password")
-    if request.method == "POST" and is_stale_post(request, draft):
-        messages.error(request, STALE_MESSAGE)
-        return redirect("desk:password_confirm")
-    if request.method == "POST":
-        draft = pop_draft(request, PASSWORD_FLOW)
+    if request.method == "GET":
+        draft = PASSWORD_FLOW.load(request)
         if draft is None:
             return redirect("desk:password")
-        try:
-            application = services.change_network_password(
-                user=request.user, hashes=draft, submission_key=draft["key"], ip=client_ip(request)
-            )
-        except DuplicateSubmission as duplicate:
-            application = duplicate.application
-        except services.CooldownActive:
-            return redirect("desk:password")
-        update_session_auth_hash(request, request.user)
-        return redirect("desk:password_complete", pk=application.pk)
-    return render(request, "desk/password_confirm.html", {"step": 2, "draft_key": draft["key"]})
+        return render(request, "desk/password_confirm.html", {"step": 2, "draft": draft})
+    draft = PASSWORD_FLOW.take(request)
+    if not isinstance(draft, dict):
+        return draft
+    try:
+        application = services.change_network_password(
+            user=request.user, hashes=draft, submission_key=draft["key"], ip=client_ip(request)
+        )
+    except DuplicateSubmission as duplicate:
+        application = duplicate.application
+    except (services.CooldownActive, eligibility.NotEligible):
+        return redirect("desk:password")
+    # The password changed: this session stays logged in, others end (D3.4).
+    update_session_auth_hash(request, request.user)
+    return PASSWORD_FLOW.submitted(request, draft, application)
 
 
 @desk_login_required
 def password_complete(request, pk: int):
-    application = get_application_for_contract(request.contract, pk)
+    application = get_application_for_contract(
+        request.contract, pk, kinds=[services.NETWORK_PASSWORD]
+    )
     return render(request, "desk/password_complete.html", {"application": application, "step": 3})
 
 

@@ -1,59 +1,155 @@
-"""Drafts of the three-step flow (入力 → 確認 → 完了).
+"""The confirm step of every three-step flow (入力 → 確認 → 完了), in one helper.
 
-The input step stores the validated form data in the session under a flow name; the confirm
-step rebuilds the form from it and its POST pops it in the same request that creates the
-application, so a double click or a replayed POST finds no draft and creates nothing.
-Secrets (passwords) never go into a draft: the confirm step asks for nothing secret again,
-so flows that need a secret keep only what is derived from it (a hash) in the draft.
+The input step stores the validated form data as the flow's draft in the session, with a
+new key (``Flow.start``). The confirm page shows the draft and carries its key in its form;
+its POST (``Flow.take``) submits only the draft that page showed:
+
+- no draft (expired, or submitted already by the other click of a double click): nothing is
+  submitted; a POST whose key is the one just submitted goes to that completion page;
+- another draft (a second tab started the flow again meanwhile), or no key at all (a
+  replayed form): nothing is submitted. When the confirm page shows everything the draft
+  submits, it is shown again with a message; when it cannot (a password), the customer
+  starts over at the input step, so that nothing they never saw is submitted;
+- the page's own draft: it is removed from the session in the same request that creates
+  the application, so a doubled or replayed POST finds nothing to submit (X2).
+
+Secrets (passwords) never go into a draft, only what is derived from them (a hash). Drafts
+live ``MAX_AGE_SECONDS``; ``DraftMiddleware`` drops expired ones on every request, so no
+hash stays in a session longer than its draft lives.
 """
 
 import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 
+from django.contrib import messages
 from django.contrib.sessions.backends.base import UpdateError
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 
 SESSION_KEY = "drafts"
+SUBMITTED_KEY = "submitted_drafts"
 MAX_AGE_SECONDS = 30 * 60
-# The confirm page's form carries its draft's key; a POST from an older confirm page (a
-# second tab started the flow again meanwhile) must not submit the newer draft unseen.
 TOKEN_FIELD = "draft"
 STALE_MESSAGE = (
     "別の画面でお申込み内容が入力し直されました。表示中の内容をご確認のうえ、"
     "あらためて「登録」を押してください。"
 )
+RESTART_MESSAGE = (
+    "別の画面でお申込み内容が入力し直されたため、お申込みを中止しました。"
+    "お手数ですが、もう一度入力してください。"
+)
+EXPIRED_MESSAGE = "お申込み内容の有効期限が切れました。お手数ですが、もう一度入力してください。"
 
 
-def is_stale_post(request: HttpRequest, draft: dict) -> bool:
-    """True when the POST comes from the confirm page of another draft of the flow."""
-    token = request.POST.get(TOKEN_FIELD)
-    return token is not None and token != draft.get("key")
+def _expired(draft: dict) -> bool:
+    return time.time() - draft["saved"] > MAX_AGE_SECONDS
 
 
-def save_draft(request: HttpRequest, flow: str, data: dict) -> None:
-    drafts = request.session.get(SESSION_KEY, {})
-    drafts[flow] = {"data": data, "saved": time.time()}
-    request.session[SESSION_KEY] = drafts
+def prune(session) -> None:
+    """Drop expired drafts (and with them any hash they held) from the session."""
+    drafts = session.get(SESSION_KEY)
+    if drafts and any(_expired(draft) for draft in drafts.values()):
+        session[SESSION_KEY] = {
+            flow: draft for flow, draft in drafts.items() if not _expired(draft)
+        }
 
 
-def load_draft(request: HttpRequest, flow: str) -> dict | None:
-    draft = request.session.get(SESSION_KEY, {}).get(flow)
-    if not draft or time.time() - draft["saved"] > MAX_AGE_SECONDS:
-        return None
-    return draft["data"]
+class DraftMiddleware:
+    """Runs ``prune`` for every request that has a session."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        session = getattr(request, "session", None)
+        if session is not None:
+            prune(session)
+        return self.get_response(request)
 
 
-def pop_draft(request: HttpRequest, flow: str) -> dict | None:
-    drafts = request.session.get(SESSION_KEY, {})
-    draft = drafts.pop(flow, None)
-    request.session[SESSION_KEY] = drafts
-    try:
-        request.session.save()
-    except UpdateError:
-        # A concurrent request of this session ended it meanwhile (the first click of a
-        # double click changed the password, and with it the session key): nothing is left
-        # to submit here, and the emptied session lets the response finish without a 500.
-        request.session.flush()
-        return None
-    if not draft or time.time() - draft["saved"] > MAX_AGE_SECONDS:
-        return None
-    return draft["data"]
+@dataclass(frozen=True)
+class Flow:
+    """One three-step flow's draft: where it starts, and whether its confirm page shows
+    everything it submits.
+
+    ``restart`` is the URL name a request without a draft goes to; ``input_url(draft)``
+    the input step of a draft (default ``restart``); ``secret(draft)`` is true when the
+    confirm page cannot show everything the draft submits (it holds a password's hash).
+    ``complete`` is the URL name of the completion page, given the application's pk.
+    """
+
+    name: str
+    restart: str
+    complete: str
+    secret: Callable[[dict], bool] = lambda draft: False
+    input_url: Callable[[dict], str] | None = None
+
+    def start(self, request: HttpRequest, data: dict) -> dict:
+        """Store the validated input as the draft, under a new key."""
+        draft = {**data, "key": uuid.uuid4().hex}
+        drafts = request.session.get(SESSION_KEY, {})
+        drafts[self.name] = {"data": draft, "saved": time.time()}
+        request.session[SESSION_KEY] = drafts
+        return draft
+
+    def update(self, request: HttpRequest, draft: dict) -> None:
+        """Store a changed draft under its key (a step between input and confirm)."""
+        drafts = request.session.get(SESSION_KEY, {})
+        drafts[self.name] = {"data": draft, "saved": time.time()}
+        request.session[SESSION_KEY] = drafts
+
+    def load(self, request: HttpRequest) -> dict | None:
+        draft = request.session.get(SESSION_KEY, {}).get(self.name)
+        if not draft or _expired(draft):
+            return None
+        return draft["data"]
+
+    def discard(self, request: HttpRequest) -> None:
+        drafts = request.session.get(SESSION_KEY, {})
+        if drafts.pop(self.name, None) is not None:
+            request.session[SESSION_KEY] = drafts
+
+    def take(self, request: HttpRequest) -> dict | HttpResponse:
+        """The confirm POST: the draft its page showed, removed from the session; or the
+        response to give instead when nothing may be submitted (see the module's doc)."""
+        draft = self.load(request)
+        token = request.POST.get(TOKEN_FIELD)
+        if draft is None:
+            submitted = request.session.get(SUBMITTED_KEY, {}).get(self.name)
+            if submitted and token and submitted["key"] == token:
+                return redirect(self.complete, pk=submitted["pk"])
+            messages.error(request, EXPIRED_MESSAGE)
+            return redirect(self.restart)
+        if token != draft["key"]:
+            if self.secret(draft):
+                self.discard(request)
+                messages.error(request, RESTART_MESSAGE)
+                return redirect(self.input_url(draft) if self.input_url else self.restart)
+            messages.error(request, STALE_MESSAGE)
+            return redirect(request.path)
+        drafts = request.session.get(SESSION_KEY, {})
+        drafts.pop(self.name, None)
+        request.session[SESSION_KEY] = drafts
+        try:
+            request.session.save()
+        except UpdateError:
+            # A concurrent request of this session ended it meanwhile (the first click of a
+            # double click changed the password, and with it the session key): nothing is
+            # left to submit here, and the emptied session lets the response finish.
+            request.session.flush()
+            return redirect(self.restart)
+        return draft
+
+    def submitted(self, request: HttpRequest, draft: dict, application) -> HttpResponse:
+        """Remember the submission (a late second click lands on its completion page too)
+        and go to the completion page."""
+        done = request.session.get(SUBMITTED_KEY, {})
+        done[self.name] = {"key": draft["key"], "pk": application.pk}
+        request.session[SUBMITTED_KEY] = done
+        return redirect(self.complete, pk=application.pk)
+
+    def restore(self, request: HttpRequest, draft: dict) -> None:
+        """Put a taken draft back (the service refused it: the confirm page shows why)."""
+        self.update(request, draft)

@@ -19,3 +19,17 @@ def reject_control_characters(value: str, label: str) -> str:
 # Django's own check for NUL comes first; its Japanese translation reads "enter some
 # characters", so fields that take free text use this message instead.
 NULL_CHARACTERS = "null_characters_not_allowed"
+
+
+class UntruncatedMixin:
+    """Never let the browser cut input short: no ``maxlength`` on any widget.
+
+    Django renders a field's ``max_length`` as ``maxlength``, which silently truncates what
+    is typed or pasted (a 17-character password became a 16-character one). The server
+    refuses overlong input with the rule's own message instead.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs.pop("maxlength", None)

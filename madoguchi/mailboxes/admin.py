@@ -11,11 +11,10 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from madoguchi.applications.admin import ApplicationAdmin
-from madoguchi.applications.models import Application
+from madoguchi.applications.registry import REMOVED, UNCHANGED
 from madoguchi.backoffice.site import ReadOnlyAdminMixin, backoffice_site
-from madoguchi.mailboxes.apps import MAILBOX_KINDS
 from madoguchi.mailboxes.models import AccountName, Mailbox, MailboxOrder
-from madoguchi.mailboxes.services import UNCHANGED, virus_label
+from madoguchi.mailboxes.services import MAILBOX_KINDS, virus_label
 
 
 def contract_link(admin_site, contract) -> str:
@@ -81,7 +80,7 @@ class MailboxOrderInline(ReadOnlyAdminMixin, admin.TabularInline):
 
     def has_view_permission(self, request, obj=None):
         # Only mailbox applications have an order: others show no empty table.
-        if obj is not None and obj.kind not in MAILBOX_APPLICATION_KINDS:
+        if obj is not None and obj.kind not in MAILBOX_KINDS:
             return False
         return super().has_view_permission(request, obj)
 
@@ -92,13 +91,13 @@ class MailboxOrderInline(ReadOnlyAdminMixin, admin.TabularInline):
     @admin.display(description="新しいメールアカウント")
     def new_account(self, obj):
         if obj.action == MailboxOrder.Action.DELETE:
-            return "削除"
+            return REMOVED
         return obj.account or UNCHANGED
 
     @admin.display(description="新しいウィルスチェックサービス")
     def new_virus_check(self, obj):
         if obj.action == MailboxOrder.Action.DELETE:
-            return "削除"
+            return REMOVED
         return UNCHANGED if obj.virus_check is None else virus_label(obj.virus_check)
 
     @admin.display(description="処理待ち", boolean=True)
@@ -106,7 +105,6 @@ class MailboxOrderInline(ReadOnlyAdminMixin, admin.TabularInline):
         return obj.pending
 
 
-MAILBOX_APPLICATION_KINDS = {getattr(Application.Kind, kind) for kind in MAILBOX_KINDS}
 ApplicationAdmin.add_inline(MailboxOrderInline)
 
 

@@ -1,43 +1,37 @@
 """Mail accounts and virus check: submit, cancel and carry out applications (D4)."""
 
 import logging
-import time
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 
+from madoguchi.applications import eligibility, registry
 from madoguchi.applications.models import Application
 from madoguchi.applications.services import (
     DuplicateSubmission,
     NotCancellable,
     cancel_application,
-    claim_application,
-    complete_application,
-    fail_application,
     submit_application,
 )
 from madoguchi.contracts.models import Contract, User
 from madoguchi.mailboxes.models import MAX_SLOTS, AccountName, Mailbox, MailboxOrder
-from madoguchi.mailboxes.rules import ACCOUNT_MESSAGES, monthly_charge
+from madoguchi.mailboxes.rules import ACCOUNT_MESSAGES, Charge, monthly_charge
 from madoguchi.provisioning import services as provisioning
 
 logger = logging.getLogger(__name__)
 
+MAILBOX_ADD, MAILBOX_CHANGE, MAILBOX_DELETE = "mailbox_add", "mailbox_change", "mailbox_delete"
 KIND_BY_ACTION = {
-    MailboxOrder.Action.ADD: Application.Kind.MAILBOX_ADD,
-    MailboxOrder.Action.CHANGE: Application.Kind.MAILBOX_CHANGE,
-    MailboxOrder.Action.DELETE: Application.Kind.MAILBOX_DELETE,
+    MailboxOrder.Action.ADD: MAILBOX_ADD,
+    MailboxOrder.Action.CHANGE: MAILBOX_CHANGE,
+    MailboxOrder.Action.DELETE: MAILBOX_DELETE,
 }
-UNCHANGED = "変更なし"
+MAILBOX_KINDS = tuple(KIND_BY_ACTION.values())
 NAME_TAKEN_REASON = (
     "ご希望のメールアカウントは既に使用されていたため、お申込みを完了できませんでした。"
     "お手数ですが、別のメールアカウントで再度お申込みください。"
-)
-PAPER_APPLICATION = (
-    "現在申込書によりすでに各種変更のお申込みをされているため、"
-    "本ホームページで変更申込みができません。"
 )
 
 
@@ -50,6 +44,9 @@ class MailboxError(Exception):
         self.field = field
 
 
+CLOSED_STATE = "オンラインでのお申込み不可"
+
+
 @dataclass(frozen=True)
 class Slot:
     """One row of the four-slot list (D4.1)."""
@@ -57,6 +54,8 @@ class Slot:
     number: int
     mailbox: Mailbox | None
     order: MailboxOrder | None
+    # Whether the contract may apply online now (the eligibility rule).
+    open: bool = True
 
     @property
     def label(self) -> str:
@@ -66,32 +65,45 @@ class Slot:
     def state(self) -> str:
         if self.order is not None:
             return "お申込み処理中"
+        if not self.open:
+            return CLOSED_STATE
         return "変更・削除可能" if self.mailbox else "追加可能"
 
     @property
     def can_change(self) -> bool:
-        return self.order is None and self.mailbox is not None
+        return self.open and self.order is None and self.mailbox is not None
 
     @property
     def can_add(self) -> bool:
-        return self.order is None and self.mailbox is None
+        return self.open and self.order is None and self.mailbox is None
 
     @property
     def can_cancel(self) -> bool:
-        return self.order is not None and self.order.application.status == "accepted"
+        # Withdrawing is always possible while it waits, whatever else refuses (D4.7).
+        return self.order is not None and self.order.application.can_be_cancelled
+
+
+def refusal(contract: Contract) -> eligibility.Refusal | None:
+    """Why the contract may not apply for mail accounts online now (the one rule)."""
+    return eligibility.refusal(contract, MAILBOX_ADD)
 
 
 def slots_for(contract: Contract) -> list[Slot]:
-    """The contract's four slots with their mailbox and pending application (2 queries)."""
-    mailboxes = {m.slot: m for m in Mailbox.objects.filter(contract=contract)}
+    """The contract's four slots with their mailbox and pending application (2 queries).
+
+    The orders are read first: a worker that carries one out between the two reads then
+    shows as 「お申込み処理中」 a moment longer, never as a finished slot with its order lost.
+    """
     orders = {
         o.slot: o
         for o in MailboxOrder.objects.filter(contract=contract, pending=True).select_related(
             "application"
         )
     }
+    mailboxes = {m.slot: m for m in Mailbox.objects.filter(contract=contract)}
+    is_open = refusal(contract) is None
     return [
-        Slot(number, mailboxes.get(number), orders.get(number))
+        Slot(number, mailboxes.get(number), orders.get(number), open=is_open)
         for number in range(1, MAX_SLOTS + 1)
     ]
 
@@ -108,7 +120,7 @@ def hash_mail_password(password: str) -> str:
     return provisioning.mail_password_hash(password)
 
 
-def options_in_use(contract: Contract) -> tuple[list[Mailbox], object]:
+def options_in_use(contract: Contract) -> tuple[list[Mailbox], Charge]:
     """The contract's mailboxes in slot order and their monthly charge (D2.2, D4.10)."""
     mailboxes = list(Mailbox.objects.filter(contract=contract).order_by("slot"))
     charge = monthly_charge(
@@ -117,60 +129,69 @@ def options_in_use(contract: Contract) -> tuple[list[Mailbox], object]:
     return mailboxes, charge
 
 
-def current_charge(contract: Contract):
+def current_charge(contract: Contract) -> Charge:
     return options_in_use(contract)[1]
 
 
+def _applied(state: tuple[bool, bool], action: str, virus_check: bool | None):
+    """A slot's (present, checked) once an order is carried out."""
+    present, checked = state
+    present = action != MailboxOrder.Action.DELETE
+    if virus_check is not None:
+        checked = virus_check
+    return present, checked and present
+
+
 def charge_after(slots: list[Slot], *, slot: int, action: str, virus_check: bool | None):
-    """The monthly charge once the application on ``slot`` is carried out (D4.4)."""
-    accounts = checks = 0
+    """The monthly charge once this application AND every pending one are carried out (D4.4).
+
+    Two overlapping applications must not both claim the price of one more address: the
+    charge after the second includes the first.
+    """
+    states = {}
     for row in slots:
-        present, checked = row.mailbox is not None, bool(row.mailbox and row.mailbox.virus_check)
+        state = (row.mailbox is not None, bool(row.mailbox and row.mailbox.virus_check))
+        if row.order is not None:
+            state = _applied(state, row.order.action, row.order.virus_check)
         if row.number == slot:
-            present = action != MailboxOrder.Action.DELETE
-            if virus_check is not None:
-                checked = virus_check
-            checked = checked and present
-        accounts += present
-        checks += checked
-    return monthly_charge(accounts=accounts, virus_checks=checks)
+            state = _applied(state, action, virus_check)
+        states[row.number] = state
+    return monthly_charge(
+        accounts=sum(present for present, _ in states.values()),
+        virus_checks=sum(checked for _, checked in states.values()),
+    )
 
 
 def virus_label(value: bool | None) -> str:
+    """The one wording of the virus check's state, on every page and in every mail."""
     return "利用する" if value else "利用しない"
 
 
 def describe(slot: Slot, *, action: str, account: str, virus_check: bool | None):
-    """The 「ご利用中の情報」 and 「変更後アカウント情報」 columns of an application."""
+    """The before and after values of an application on ``slot``, under stable keys.
+
+    After: a key left out is unchanged (「変更なし」), None is removed (「削除」).
+    """
     mailbox = slot.mailbox
-    before = {
-        "No.": slot.label,
-        "メールアカウント": mailbox.address if mailbox else "—",
-        "ウィルスチェックサービス": virus_label(mailbox.virus_check) if mailbox else "—",
-    }
+    before = {"slot": slot.number}
+    if mailbox:
+        before.update(address=mailbox.address, virus_check=mailbox.virus_check)
+    after = {"slot": slot.number}
     if action == MailboxOrder.Action.DELETE:
-        after = {"No.": slot.label, "メールアカウント": "削除", "ウィルスチェックサービス": "削除"}
+        after.update(address=None, virus_check=None)
     else:
-        after = {
-            "No.": slot.label,
-            "メールアカウント": account or UNCHANGED,
-            "ウィルスチェックサービス": UNCHANGED
-            if virus_check is None
-            else virus_label(virus_check),
-        }
+        if account:
+            after["address"] = account
+        if virus_check is not None:
+            after["virus_check"] = virus_check
     return before, after
 
 
-def _check_contract_open(contract: Contract) -> None:
-    if contract.paper_application_in_progress:
-        raise MailboxError(PAPER_APPLICATION)
-    if contract.status != Contract.Status.ACTIVE:
-        raise MailboxError("ご契約の廃止を受け付けているため、お申込みいただけません。")
-
-
 def check_can_apply(contract: Contract) -> None:
-    """Raise MailboxError when the contract may not apply online now (D4.11, D5.3)."""
-    _check_contract_open(contract)
+    """Raise MailboxError when the contract may not apply online now (the one rule)."""
+    found = refusal(contract)
+    if found is not None:
+        raise MailboxError(found.message)
 
 
 @transaction.atomic
@@ -194,8 +215,9 @@ def submit_mailbox_application(
     existing = Application.objects.filter(submission_key=submission_key).first()
     if existing is not None:
         raise DuplicateSubmission(existing)
-    _check_contract_open(contract)
-    row = get_slot(contract, slot)
+    check_can_apply(contract)
+    slots = slots_for(contract)
+    row = slots[slot - 1] if 1 <= slot <= MAX_SLOTS else None
     if row is None:
         raise MailboxError("指定されたメールアカウントは存在しません。")
     if row.order is not None:
@@ -209,9 +231,10 @@ def submit_mailbox_application(
     if account:
         _reserve_name(account)
     before, after = describe(row, action=action, account=account, virus_check=virus_check)
-    slots = slots_for(contract)
-    before["月額料金"] = str(current_charge(contract))
-    after["月額料金"] = str(charge_after(slots, slot=slot, action=action, virus_check=virus_check))
+    before["monthly_charge"] = current_charge(contract).net
+    after["monthly_charge"] = charge_after(
+        slots, slot=slot, action=action, virus_check=virus_check
+    ).net
     application = submit_application(
         contract=contract,
         kind=KIND_BY_ACTION[action],
@@ -247,7 +270,8 @@ def _reserve_name(account: str) -> None:
 
 
 def release_order(application: Application) -> None:
-    """Registry hook: a cancelled or failed application gives back its slot and its name."""
+    """The kinds' release hook: a cancelled or failed application gives back its slot and
+    its name."""
     order = MailboxOrder.objects.filter(application=application, pending=True).first()
     if order is None:
         return
@@ -290,42 +314,22 @@ def choose_host() -> str:
     return min(settings.MAIL_HOSTS, key=lambda host: counts.get(host, 0))
 
 
-def process_mailbox_application(application_id: int) -> bool:
-    """Carry out a mailbox application once: provision (P2), then complete or fail (D4.8)."""
-    application = claim_application(application_id)
-    if application is None:
-        return False
-    if settings.PROVISIONING_DELAY_SECONDS:
-        time.sleep(settings.PROVISIONING_DELAY_SECONDS)
-    with transaction.atomic():
-        contract = Contract.objects.select_for_update(no_key=True).get(pk=application.contract_id)
-        application.contract = contract
-        notify = [contract.contact_email]
-        # A worker whose lease expired meanwhile finds the work done (or failed) by another.
-        if not Application.objects.select_for_update().filter(
-            pk=application.pk, status=Application.Status.PROCESSING
-        ):
-            return False
-        order = MailboxOrder.objects.get(application=application)
-        if not order.pending:
-            # Carried out already by a worker whose lease ran out under us (the contract
-            # lock above serialises the two): never provision twice.
-            return False
-        mailbox = Mailbox.objects.filter(contract=contract, slot=order.slot).first()
-        email = f"{order.account}@{choose_host()}" if order.account else None
-        if email and _name_in_mail_system(order.account):
-            fail_application(application, reason=NAME_TAKEN_REASON, notify=notify)
-            return True
-        mailbox = _carry_out(order, mailbox, email, contract)
-        after = dict(application.after)
-        if mailbox is not None and order.account:
-            after["メールアカウント"] = mailbox.address
-        order.pending = False
-        order.password_hash = ""
-        order.save(update_fields=["pending", "password_hash"])
-        complete_application(application, after=after, notify=notify)
-    logger.info("carried out mailbox application %s", application.number)
-    return True
+def carry_out_order(application: Application) -> registry.Done | registry.Failed:
+    """The kinds' processor: provision the order (P2) under the contract's lock (D4.8)."""
+    contract = application.contract
+    order = MailboxOrder.objects.get(application=application)
+    mailbox = Mailbox.objects.filter(contract=contract, slot=order.slot).first()
+    email = f"{order.account}@{choose_host()}" if order.account else None
+    if email and _name_in_mail_system(order.account):
+        return registry.Failed(NAME_TAKEN_REASON)
+    mailbox = _carry_out(order, mailbox, email, contract)
+    after = dict(application.after)
+    if mailbox is not None and order.account:
+        after["address"] = mailbox.address
+    order.pending = False
+    order.password_hash = ""
+    order.save(update_fields=["pending", "password_hash"])
+    return registry.Done(after=after)
 
 
 def _name_in_mail_system(account: str) -> bool:

@@ -1,22 +1,22 @@
 """メールアカウントおよびウイルスチェック pages (D4): list → input → (terms) → confirm → 完了."""
 
-import uuid
-
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
+from madoguchi.applications import registry
 from madoguchi.applications.selectors import get_application_for_contract
 from madoguchi.applications.services import DuplicateSubmission
 from madoguchi.audit.services import client_ip
 from madoguchi.contracts.access import desk_login_required
-from madoguchi.lib.drafts import STALE_MESSAGE, is_stale_post, load_draft, pop_draft, save_draft
+from madoguchi.lib.drafts import Flow
 from madoguchi.lib.passwords import SYMBOLS
+from madoguchi.lib.refusals import refuse
 from madoguchi.mailboxes import services
 from madoguchi.mailboxes.forms import AddForm, ChangeForms, ConfirmMailForm
 from madoguchi.mailboxes.models import AccountName, Mailbox, MailboxOrder
@@ -28,8 +28,34 @@ from madoguchi.mailboxes.rules import (
     PASSWORD_MIN,
 )
 
-FLOW = "mailbox"
 NOTHING_TO_CANCEL = "キャンセルできるお申込みはありません。"
+SLOT_TAKEN = (
+    "No.{slot} にはすでにメールアカウントがあります。"
+    "変更・削除は一覧の「変更」「削除」からお申込みください。"
+)
+SLOT_EMPTY = "No.{slot} にはメールアカウントがありません。一覧の「追加」からお申込みください。"
+SLOT_PENDING = "No.{slot} はお申込み処理中のため、新たにお申込みいただけません。"
+TERMS_DECLINED = (
+    "ウィルスチェックサービスの規約に同意いただけなかったため、お申込みを中止しました。"
+)
+
+
+def _input_url(draft: dict) -> str:
+    """The input step of a draft (add, change or, for a delete, the list)."""
+    if draft["action"] == MailboxOrder.Action.DELETE:
+        return reverse("mailboxes:list")
+    return reverse(f"mailboxes:{draft['action']}", args=[draft["slot"]])
+
+
+# A new account's password cannot be shown on the confirm page: such a draft from another
+# tab starts over at its input step; any other is shown again with a message.
+FLOW = Flow(
+    "mailbox",
+    restart="mailboxes:list",
+    complete="mailboxes:complete",
+    secret=lambda draft: bool(draft.get("password_hash")),
+    input_url=_input_url,
+)
 
 
 def _slot_or_404(contract, number: int) -> services.Slot:
@@ -39,11 +65,18 @@ def _slot_or_404(contract, number: int) -> services.Slot:
     return slot
 
 
-def _require_open(contract) -> None:
-    try:
-        services.check_can_apply(contract)
-    except services.MailboxError as error:
-        raise PermissionDenied(error.message) from None
+def _refusal(request):
+    """The eligibility rule's refusal as a page (a paper application, a cancellation…)."""
+    found = services.refusal(request.contract)
+    return refuse(request, found.message) if found else None
+
+
+def _unavailable(request, row, template: str):
+    """Back to the list, saying why the slot cannot take this application."""
+    if row.order is not None:
+        template = SLOT_PENDING
+    messages.error(request, template.format(slot=row.label))
+    return redirect("mailboxes:list")
 
 
 def _steps(terms: bool) -> list[str]:
@@ -63,17 +96,13 @@ def _bound(request):
 @desk_login_required
 def mailbox_list(request):
     contract = request.contract
-    locked_message = None
-    try:
-        services.check_can_apply(contract)
-    except services.MailboxError as error:
-        locked_message = error.message
+    refusal = services.refusal(contract)
     return render(
         request,
         "mailboxes/list.html",
         {
             "slots": services.slots_for(contract),
-            "locked_message": locked_message,
+            "locked_message": refusal.message if refusal else None,
             "mail_password_url": settings.MAIL_PASSWORD_CHANGE_URL,
             "privacy_url": settings.PRIVACY_POLICY_URL,
             "steps": _steps(False),
@@ -83,7 +112,8 @@ def mailbox_list(request):
 
 
 def _draft_initial(request, slot: int, action: str) -> dict:
-    draft = load_draft(request, FLOW)
+    """The draft's values when 「戻る」 returns to its input step (X1)."""
+    draft = FLOW.load(request)
     if not draft or draft["slot"] != slot or draft["action"] != action:
         return {}
     return draft
@@ -95,10 +125,11 @@ def _draft_initial(request, slot: int, action: str) -> dict:
 @never_cache
 def change_input(request, slot: int):
     contract = request.contract
-    _require_open(contract)
+    if refused := _refusal(request):
+        return refused
     row = _slot_or_404(contract, slot)
     if not row.can_change:
-        return redirect("mailboxes:list")
+        return _unavailable(request, row, SLOT_EMPTY)
     draft = _draft_initial(request, slot, MailboxOrder.Action.CHANGE)
     initial = {}
     if draft:
@@ -141,10 +172,11 @@ def change_input(request, slot: int):
 @never_cache
 def add_input(request, slot: int):
     contract = request.contract
-    _require_open(contract)
+    if refused := _refusal(request):
+        return refused
     row = _slot_or_404(contract, slot)
     if not row.can_add:
-        return redirect("mailboxes:list")
+        return _unavailable(request, row, SLOT_TAKEN)
     draft = _draft_initial(request, slot, MailboxOrder.Action.ADD)
     initial = {}
     if draft:
@@ -174,10 +206,11 @@ def add_input(request, slot: int):
 def delete_input(request, slot: int):
     """「削除」 on the list: nothing to enter, straight to the confirm step (D4.6)."""
     contract = request.contract
-    _require_open(contract)
+    if refused := _refusal(request):
+        return refused
     row = _slot_or_404(contract, slot)
     if not row.can_change:
-        return redirect("mailboxes:list")
+        return _unavailable(request, row, SLOT_EMPTY)
     _save(request, row, action=MailboxOrder.Action.DELETE, pattern="delete")
     return redirect("mailboxes:confirm")
 
@@ -185,9 +218,8 @@ def delete_input(request, slot: int):
 def _save(request, row, *, action, pattern, account="", virus_check=None, password=None):
     """Store the validated input as the flow's draft; the password only as its hash."""
     current = row.mailbox.virus_check if row.mailbox else False
-    save_draft(
+    FLOW.start(
         request,
-        FLOW,
         {
             "slot": row.number,
             "action": action,
@@ -198,13 +230,12 @@ def _save(request, row, *, action, pattern, account="", virus_check=None, passwo
             # D4.3: the terms step only when the virus check is being turned on.
             "terms": bool(virus_check) and not current,
             "terms_agreed": False,
-            "key": uuid.uuid4().hex,
         },
     )
 
 
 def _next_step(request) -> str:
-    draft = load_draft(request, FLOW)
+    draft = FLOW.load(request)
     return "mailboxes:terms" if draft["terms"] else "mailboxes:confirm"
 
 
@@ -212,16 +243,18 @@ def _next_step(request) -> str:
 @require_http_methods(["GET", "POST"])
 @never_cache
 def terms(request):
-    _require_open(request.contract)
-    draft = load_draft(request, FLOW)
+    if refused := _refusal(request):
+        return refused
+    draft = FLOW.load(request)
     if draft is None or not draft["terms"]:
         return redirect("mailboxes:list")
     if request.method == "POST":
         if "agree" not in request.POST:
-            pop_draft(request, FLOW)
+            FLOW.discard(request)
+            messages.info(request, TERMS_DECLINED)
             return redirect("mailboxes:list")
         draft["terms_agreed"] = True
-        save_draft(request, FLOW, draft)
+        FLOW.update(request, draft)
         return redirect("mailboxes:confirm")
     return render(
         request,
@@ -235,65 +268,70 @@ def terms(request):
 @never_cache
 def confirm(request):
     contract = request.contract
-    _require_open(contract)
-    draft = load_draft(request, FLOW)
+    if refused := _refusal(request):
+        return refused
+    draft = FLOW.load(request)
     if draft is None:
-        return redirect("mailboxes:list")
+        # A POST still goes through the helper: a late second click of 「登録」 lands on
+        # the completion page of what the first click submitted.
+        return FLOW.take(request) if request.method == "POST" else redirect("mailboxes:list")
     if draft["terms"] and not draft["terms_agreed"]:
         return redirect("mailboxes:terms")
-    row = _slot_or_404(contract, draft["slot"])
     addresses = [m.address for m in Mailbox.objects.filter(contract=contract).order_by("slot")]
     form = ConfirmMailForm(_bound(request), addresses=addresses)
     errors = {"account": _recheck(draft), "other": None}
-    if request.method == "POST" and is_stale_post(request, draft):
-        messages.error(request, STALE_MESSAGE)
-        return redirect("mailboxes:confirm")
     if request.method == "POST" and errors["account"] is None and form.is_valid():
-        draft = pop_draft(request, FLOW)
-        if draft is None:
-            return redirect("mailboxes:list")
+        taken = FLOW.take(request)
+        if not isinstance(taken, dict):
+            return taken
         try:
             application = services.submit_mailbox_application(
                 user=request.user,
-                slot=draft["slot"],
-                action=draft["action"],
-                account=draft["account"],
-                virus_check=draft["virus_check"],
-                password_hash=draft["password_hash"],
+                slot=taken["slot"],
+                action=taken["action"],
+                account=taken["account"],
+                virus_check=taken["virus_check"],
+                password_hash=taken["password_hash"],
                 mail_to=form.cleaned_data["mail_to"],
-                submission_key=draft["key"],
+                submission_key=taken["key"],
                 ip=client_ip(request),
             )
         except DuplicateSubmission as duplicate:
             # The other click of a double click got there first (X2).
-            return redirect("mailboxes:complete", pk=duplicate.application.pk)
+            application = duplicate.application
         except services.MailboxError as failure:
-            save_draft(request, FLOW, draft)
+            FLOW.restore(request, taken)
             errors["account" if failure.field == "account" else "other"] = failure.message
-        else:
-            return redirect("mailboxes:complete", pk=application.pk)
+            return render(
+                request, "mailboxes/confirm.html", _confirm_context(request, taken, form, errors)
+            )
+        return FLOW.submitted(request, taken, application)
+    return render(request, "mailboxes/confirm.html", _confirm_context(request, draft, form, errors))
+
+
+def _confirm_context(request, draft, form, errors) -> dict:
+    contract = request.contract
+    slots = services.slots_for(contract)
+    row = slots[draft["slot"] - 1]
     before, after = services.describe(
         row, action=draft["action"], account=draft["account"], virus_check=draft["virus_check"]
     )
-    slots = services.slots_for(contract)
-    return render(
-        request,
-        "mailboxes/confirm.html",
-        {
-            "draft": draft,
-            "slot": row,
-            "rows": [(label, before[label], after[label]) for label in before if label != "No."],
-            "charge_before": services.current_charge(contract),
-            "charge_after": services.charge_after(
-                slots, slot=draft["slot"], action=draft["action"], virus_check=draft["virus_check"]
-            ),
-            "form": form,
-            "account_error": errors["account"],
-            "error": errors["other"],
-            "steps": _steps(draft["terms"]),
-            "current_step": "STEP4" if draft["terms"] else "STEP3",
-        },
-    )
+    kind = registry.get(services.KIND_BY_ACTION[draft["action"]])
+    return {
+        "draft": draft,
+        "slot": row,
+        "rows": kind.rows(before, after),
+        "charge_before": services.current_charge(contract),
+        "charge_after": services.charge_after(
+            slots, slot=draft["slot"], action=draft["action"], virus_check=draft["virus_check"]
+        ),
+        "form": form,
+        "input_url": _input_url(draft),
+        "account_error": errors["account"],
+        "error": errors["other"],
+        "steps": _steps(draft["terms"]),
+        "current_step": "STEP4" if draft["terms"] else "STEP3",
+    }
 
 
 def _recheck(draft) -> str | None:
@@ -305,14 +343,11 @@ def _recheck(draft) -> str | None:
 
 @desk_login_required
 def complete(request, pk: int):
-    application = get_application_for_contract(request.contract, pk)
-    order = MailboxOrder.objects.filter(application=application).first()
-    if order is None:
-        raise Http404("お申込みが見つかりません。")
-    # The flow had the terms step when it turned the virus check on.
-    terms = order.virus_check is True and application.before.get(
-        "ウィルスチェックサービス"
-    ) != services.virus_label(True)
+    application = get_application_for_contract(request.contract, pk, kinds=services.MAILBOX_KINDS)
+    # The flow had the terms step when it turned the virus check on (D4.3).
+    terms = application.after.get("virus_check") is True and not application.before.get(
+        "virus_check"
+    )
     return render(
         request,
         "mailboxes/complete.html",
@@ -325,7 +360,7 @@ def complete(request, pk: int):
 @never_cache
 def cancel(request, slot: int):
     """「キャンセル」 of the slot's pending application: a page, then its POST (D4.7)."""
-    # No _require_open: a paper application or a cancellation in progress refuses new
+    # No eligibility check: a paper application or a cancellation in progress refuses new
     # applications (D4.11), never the withdrawal of a pending one (D4.7).
     contract = request.contract
     row = _slot_or_404(contract, slot)

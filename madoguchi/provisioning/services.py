@@ -1,20 +1,11 @@
 """Publishing to the ISP's systems (P1: RADIUS, P2: Postfix/Dovecot mailboxes)."""
 
 import logging
-import time
 
 from argon2 import PasswordHasher
 from django.conf import settings
-from django.db import transaction
 from passlib.hash import sha512_crypt
 
-from madoguchi.applications.models import Application
-from madoguchi.applications.services import (
-    claim_application,
-    complete_application,
-    fail_application,
-)
-from madoguchi.contracts.models import User
 from madoguchi.provisioning.models import RadCheck, VirtualDomain, VirtualUser
 
 logger = logging.getLogger(__name__)
@@ -40,53 +31,6 @@ def remove_radius_user(*, username: str) -> int:
     """Remove every radcheck row of the user (contract ended)."""
     deleted, _ = RadCheck.objects.filter(username=username).delete()
     return deleted
-
-
-def publish_network_password(application_id: int) -> bool:
-    """Carry out a network password application: publish its hash to radcheck, once.
-
-    Returns False when there is nothing to do (already done, or held by another worker).
-    """
-    application = claim_application(application_id)
-    if application is None:
-        return False
-    if settings.PROVISIONING_DELAY_SECONDS:
-        time.sleep(settings.PROVISIONING_DELAY_SECONDS)
-    with transaction.atomic():
-        # Locking the desk credential serialises publications of one contract, so that an
-        # older change processed late never overwrites a newer one already published.
-        credential = (
-            User.objects.select_for_update()
-            .filter(contract=application.contract, kind=User.Kind.DESK)
-            .first()
-        )
-        # Our lease may have run out meanwhile, and an operator failed the application or
-        # another worker finished it: then it is not ours to publish. Locked until commit,
-        # so that nobody can finish it between this check and our completion.
-        if not Application.objects.select_for_update().filter(
-            pk=application.pk, status=Application.Status.PROCESSING
-        ):
-            logger.info(
-                "application %s was finished by another; nothing published", application.number
-            )
-            return False
-        if credential is None:
-            fail_application(application, reason="認証IDが見つからないため反映できませんでした。")
-            return True
-        newer_done = Application.objects.filter(
-            contract=application.contract,
-            kind=application.kind,
-            status=Application.Status.DONE,
-            submitted_at__gt=application.submitted_at,
-        ).exists()
-        if not newer_done:
-            set_radius_password(
-                username=credential.username, crypt_hash=application.work["radius_hash"]
-            )
-        # Completing clears ``work``: the hash is not kept once published.
-        complete_application(application)
-    logger.info("published network credential for application %s", application.number)
-    return True
 
 
 # Dovecot verifies {ARGON2ID} hashes (libsodium/argon2 encoded form); OWASP's parameters.

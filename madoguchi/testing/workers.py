@@ -23,6 +23,8 @@ from django.conf import settings as django_settings
 from django.db import connection
 from django.urls import reverse
 
+from madoguchi.testing.drafts import with_draft_token
+
 BASE_DIR = Path(__file__).resolve().parents[2]
 
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
@@ -191,7 +193,9 @@ def submit_password_change(client, *, current: str, new: str):
     )
     assert response.status_code == 302, response.content.decode()
     assert response["Location"] == reverse("desk:password_confirm")
-    response = client.post(reverse("desk:password_confirm"))
+    response = client.post(
+        reverse("desk:password_confirm"), with_draft_token(client, "network_password")
+    )
     assert response.status_code == 302
     return response
 

@@ -19,6 +19,7 @@ from madoguchi.applications.models import Application
 from madoguchi.mailboxes.models import AccountName, Mailbox, MailboxOrder
 from madoguchi.mailboxes.tests.factories import MailboxFactory, mail_hash
 from madoguchi.provisioning.models import VirtualUser
+from madoguchi.testing.outbox import acceptance_recipients
 from madoguchi.testing.workers import DATABASE_TASKS, smtp_env, wait_for
 
 pytestmark = pytest.mark.browser
@@ -203,15 +204,19 @@ def outcome_mails(smtp_server, application):
 
 
 def read_mails(smtp_server, application, *, accepted_to: list[str], contact: str):
-    """X4, D4.4, D4.8: one acceptance mail to the ticked addresses, one outcome mail to the
-    contact address; no password in either. Returns (acceptance text, outcome text)."""
+    """X4, D4.4, D4.8: one acceptance mail to each ticked address, one outcome mail to the
+    contact address; no password in any. Returns (acceptance text, outcome text)."""
     wait_for(lambda: outcome_mails(smtp_server, application), timeout=15)
-    wait_for(lambda: acceptance_mails(smtp_server, application), timeout=15)
+    wait_for(
+        lambda: len(acceptance_mails(smtp_server, application)) == len(accepted_to), timeout=15
+    )
     wait_until_idle()
-    [accepted] = acceptance_mails(smtp_server, application)
+    acceptances = acceptance_mails(smtp_server, application)
     [outcome] = outcome_mails(smtp_server, application)
-    assert len(mails_of(smtp_server, application)) == 2
-    assert sorted(accepted.rcpt_to) == sorted(accepted_to)
+    assert len(mails_of(smtp_server, application)) == len(accepted_to) + 1
+    assert sorted(mail.rcpt_to for mail in acceptances) == sorted([to] for to in accepted_to)
+    assert len({mail.text for mail in acceptances}) == 1  # the same mail to each
+    accepted = acceptances[0]
     assert outcome.rcpt_to == [contact]
     for mail in (accepted, outcome):
         assert MAIL_PASSWORD.encode() not in mail.raw
@@ -238,7 +243,7 @@ def test_d4_3_seed_1_2_3_virus_check_only_with_terms(
 
     # D4.1: the four slots, the seed's price text, the mail-password link (D4.12).
     expect_steps(page, STEPS, "STEP1")
-    expect_slot(page, "01", FIRST, "—", "変更・削除可能", "変更 削除")
+    expect_slot(page, "01", FIRST, "利用しない", "変更・削除可能", "変更 削除")
     for label in ("02", "03", "04"):
         expect_slot(page, label, "—", "—", "追加可能", "追加")
     expect(
@@ -295,7 +300,7 @@ def test_d4_3_seed_1_2_3_virus_check_only_with_terms(
     assert not Application.objects.exists(), "nothing is stored before 「登録」 (X1)"
 
     application = register(page, STEPS_WITH_TERMS, screenshot_dir / "mail-complete.png")
-    assert application.kind == Application.Kind.MAILBOX_CHANGE
+    assert application.kind == "mailbox_change"
     assert application.mailbox_order.account == ""  # pattern (b)'s autofill was not read
     expect_pending(page, "01", application)
     assert provisioned(FIRST).virus_check is False, "nothing changes before processing"
@@ -309,7 +314,7 @@ def test_d4_3_seed_1_2_3_virus_check_only_with_terms(
 
     start_worker(task_worker, smtp_server)
     reload_until_processed(page, "01")
-    expect_slot(page, "01", FIRST, "利用中", "変更・削除可能", "変更 削除")
+    expect_slot(page, "01", FIRST, "利用する", "変更・削除可能", "変更 削除")
     application.refresh_from_db()
     assert application.status == Application.Status.DONE
     mailbox.refresh_from_db()
@@ -329,7 +334,7 @@ def test_d4_3_seed_1_2_3_virus_check_only_with_terms(
         "link", name="ご利用状況の確認"
     ).click()
     expect(page.get_by_text("お手続き中のお申込みはありません。")).to_be_visible()
-    assert body_rows(page.locator("#options")) == [["01", FIRST, "利用中"]]
+    assert body_rows(page.locator("#options")) == [["01", FIRST, "利用する"]]
     expect(page.locator("#options-charge")).to_have_text("200円（税込 220円）")
 
 
@@ -379,8 +384,8 @@ def test_d4_2_seed_1_2_4_account_and_virus_check_together(
     mailbox = Mailbox.objects.get(contract=contract, slot=2)
     assert mailbox.account == "opqrstu" and mailbox.host in settings.MAIL_HOSTS
     assert mailbox.virus_check is True
-    expect_slot(page, "02", mailbox.address, "利用中", "変更・削除可能", "変更 削除")
-    expect_slot(page, "01", FIRST, "—", "変更・削除可能", "変更 削除")
+    expect_slot(page, "02", mailbox.address, "利用する", "変更・削除可能", "変更 削除")
+    expect_slot(page, "01", FIRST, "利用しない", "変更・削除可能", "変更 削除")
 
     # P2: the old address is gone, the new one has the new password's hash only.
     assert provisioned(old.address) is None
@@ -435,7 +440,7 @@ def test_d4_2_seed_1_2_5_account_only_without_terms(mail_page, customer, smtp_se
     reload_until_processed(page, "02")
     mailbox = Mailbox.objects.get(contract=contract, slot=2)
     assert mailbox.account == "opqrstu" and mailbox.host in settings.MAIL_HOSTS
-    expect_slot(page, "02", mailbox.address, "—", "変更・削除可能", "変更 削除")
+    expect_slot(page, "02", mailbox.address, "利用しない", "変更・削除可能", "変更 削除")
     assert provisioned(SECOND) is None
     assert provisioned(mailbox.address).virus_check is False
     contract.refresh_from_db()
@@ -496,7 +501,7 @@ def test_d4_5_seed_1_2_6_add_then_add_with_no_mail_ticked(
     expect(page.get_by_role("checkbox", name=FIRST)).to_be_checked()
 
     application = register(page)
-    assert application.kind == Application.Kind.MAILBOX_ADD
+    assert application.kind == "mailbox_add"
     expect_pending(page, "02", application)
     assert not Mailbox.objects.filter(slot=2).exists()
 
@@ -505,7 +510,7 @@ def test_d4_5_seed_1_2_6_add_then_add_with_no_mail_ticked(
     added = Mailbox.objects.get(contract=contract, slot=2)
     assert added.account == "k04xm40u" and added.host in settings.MAIL_HOSTS
     assert added.virus_check is False
-    expect_slot(page, "02", added.address, "—", "変更・削除可能", "変更 削除")
+    expect_slot(page, "02", added.address, "利用しない", "変更・削除可能", "変更 削除")
     user = provisioned(added.address)
     assert user.password.startswith("{ARGON2ID}$argon2id$") and not user.virus_check
     accepted, outcome = read_mails(
@@ -524,10 +529,10 @@ def test_d4_5_seed_1_2_6_add_then_add_with_no_mail_ticked(
         expect(box).to_be_checked()
         box.uncheck()
     second = register(page)
-    assert second.mail_to == []
+    assert acceptance_recipients(second) == []
     reload_until_processed(page, "03")
     third = Mailbox.objects.get(contract=contract, slot=3)
-    expect_slot(page, "03", third.address, "—", "変更・削除可能", "変更 削除")
+    expect_slot(page, "03", third.address, "利用しない", "変更・削除可能", "変更 削除")
     wait_for(lambda: outcome_mails(smtp_server, second), timeout=15)
     wait_until_idle()
     assert acceptance_mails(smtp_server, second) == []
@@ -541,7 +546,7 @@ def test_d4_6_delete_a_slot(mail_page, customer, smtp_server, task_worker):
     MailboxFactory(contract=contract, slot=1, account="abcdefg", host=ARROW)
     MailboxFactory(contract=contract, slot=2, account="k04xm40u", host=DUNE, virus_check=True)
     page.reload()
-    expect_slot(page, "02", SECOND, "利用中", "変更・削除可能", "変更 削除")
+    expect_slot(page, "02", SECOND, "利用する", "変更・削除可能", "変更 削除")
 
     slot_row(page, "02").get_by_role("link", name="削除").click()
     expect(page).to_have_url(re.compile(r"/desk/mail/confirm/$"))
@@ -555,7 +560,7 @@ def test_d4_6_delete_a_slot(mail_page, customer, smtp_server, task_worker):
         expect(page.get_by_role("checkbox", name=address)).to_be_checked()
 
     application = register(page)
-    assert application.kind == Application.Kind.MAILBOX_DELETE
+    assert application.kind == "mailbox_delete"
     expect_pending(page, "02", application)
     assert provisioned(SECOND) is not None
 

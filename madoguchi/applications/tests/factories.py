@@ -15,13 +15,12 @@ class ApplicationFactory(factory.django.DjangoModelFactory):
 
     submitted_by = factory.SubFactory(DeskUserFactory)
     contract = factory.SelfAttribute("submitted_by.contract")
-    kind = Application.Kind.NETWORK_PASSWORD
-    before = factory.LazyAttribute(lambda o: {"認証ID": o.submitted_by.username})
-    after = factory.LazyAttribute(
-        lambda o: {"認証ID": o.submitted_by.username, "認証パスワード": "変更"}
+    kind = "network_password"
+    before = factory.LazyAttribute(
+        lambda o: {"login_id": o.submitted_by.username, "password": "hidden"}
     )
+    after = {"password": "changed"}
     work = {"radius_hash": "$6$rounds=1000$salt$hash"}
-    mail_to = factory.LazyAttribute(lambda o: [o.contract.contact_email])
 
     class Params:
         processing = factory.Trait(
@@ -33,13 +32,13 @@ class ApplicationFactory(factory.django.DjangoModelFactory):
             status=Application.Status.DONE,
             attempts=1,
             finished_at=factory.LazyFunction(timezone.now),
-            mail_sent_at=factory.LazyFunction(timezone.now),
         )
 
     @classmethod
     def aged(cls, age: timedelta, **kwargs) -> Application:
         """An application submitted ``age`` ago (``submitted_at`` is set on insert)."""
         application = cls(**kwargs)
-        Application.objects.filter(pk=application.pk).update(submitted_at=timezone.now() - age)
+        when = timezone.now() - age
+        Application.objects.filter(pk=application.pk).update(submitted_at=when, not_before=when)
         application.refresh_from_db()
         return application

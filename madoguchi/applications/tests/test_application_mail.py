@@ -1,16 +1,20 @@
-"""X4 / D3.5: the acceptance mail to the contact address, over real SMTP (aiosmtpd)."""
+"""X4 / D3.5: an application's mails go through the outbox to a real SMTP server."""
 
+import html
+import re
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
 from madoguchi.applications.models import Application
-from madoguchi.applications.services import reconcile_applications
+from madoguchi.outbox.models import Mail
+from madoguchi.outbox.services import deliver_due, reconcile_outbox
 from madoguchi.testing.smtp import free_port
 from madoguchi.testing.workers import submit_password_change
 
 NEW = "Abc-1234"
+NO_REPLY = "このメールは送信専用アドレスからお送りしています。"
 
 pytestmark = pytest.mark.django_db
 
@@ -27,11 +31,18 @@ def change(customer_client, password, django_capture_on_commit_callbacks):
     return change
 
 
+def visible_text(html_part: str) -> list[str]:
+    """The lines a reader of the HTML part sees."""
+    body = re.sub(r"<br>", "\n", html_part.split("<body", 1)[1])
+    body = html.unescape(re.sub(r"<[^>]+>", "\n", body.split(">", 1)[1]))
+    return [line.strip() for line in body.splitlines() if line.strip()]
+
+
 def test_x4_d3_5_contact_mail_over_smtp(change, customer, password, smtp_server, settings):
     """One mail to the contract's contact address: Japanese subject with the application
-    number, body with 認証ID and no password; sender and reply-to from settings."""
+    number, body with 認証ID and no password; the sender from settings, no Reply-To (the
+    mail says it comes from an address that takes no replies: defect 8)."""
     settings.DEFAULT_FROM_EMAIL = "窓口テスト <desk-test@isp.example>"
-    settings.EMAIL_REPLY_TO = ["help-test@isp.example"]
 
     application = change()
 
@@ -42,7 +53,7 @@ def test_x4_d3_5_contact_mail_over_smtp(change, customer, password, smtp_server,
     message = mail.message
     assert message["To"] == customer.contract.contact_email
     assert message["From"] == "窓口テスト <desk-test@isp.example>"
-    assert message["Reply-To"] == "help-test@isp.example"
+    assert message["Reply-To"] is None
     # Python folds the long encoded subject onto a continuation line; readers drop the
     # folding white space before the first encoded word.
     assert mail.subject.lstrip() == (
@@ -54,26 +65,47 @@ def test_x4_d3_5_contact_mail_over_smtp(change, customer, password, smtp_server,
     assert f"お客様番号　：{customer.contract.customer_number}" in text
     assert f"認証ID　　　：{customer.username}" in text
     assert "最大5分程度" in text
-    html = message.get_body(preferencelist=("html",)).get_content()
-    assert application.number in html and customer.username in html
-    for body in (text, html, mail.raw.decode("ascii", "replace")):
+    assert NO_REPLY in text
+    html_part = message.get_body(preferencelist=("html",)).get_content()
+    for body in (text, html_part, mail.raw.decode("ascii", "replace")):
         assert NEW not in body
         assert password not in body
-    application.refresh_from_db()
-    assert application.mail_sent_at is not None
+    # The outbox row: sent, its Message-ID is the one the mail carried, the reply kept.
+    row = Mail.objects.get(reference=application.number)
+    assert row.status == Mail.Status.SENT
+    assert message["Message-ID"] == row.message_id
+    assert row.last_reply.startswith("250")
 
 
-def test_x4_mail_not_sent_twice_when_the_task_runs_again(change, smtp_server):
-    """X2/X4: a second wake-up for the same mail (reconcile, a retried task) sends nothing."""
-    from madoguchi.applications.tasks import send_application_mail
+def test_x4_reply_to_when_configured_and_then_no_no_reply_line(change, smtp_server, settings):
+    """X4: reply-to is a setting; a mail with a Reply-To never claims to take no replies."""
+    settings.EMAIL_REPLY_TO = ["help-test@isp.example"]
+    change()
+    message = smtp_server.received[0].message
+    assert message["Reply-To"] == "help-test@isp.example"
+    assert NO_REPLY not in smtp_server.received[0].text
 
-    application = change()
-    send_application_mail.call(application_id=application.pk)
+
+def test_x4_html_part_says_what_the_text_part_says(change, smtp_server):
+    """Defect 8: the two parts are one text, so no line is left out of either."""
+    change()
+    message = smtp_server.received[0].message
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    html_part = message.get_body(preferencelist=("html",)).get_content()
+    text_lines = [line.strip() for line in text.splitlines() if line.strip()]
+    assert visible_text(html_part) == text_lines
+
+
+def test_x4_mail_not_sent_twice_when_the_worker_is_woken_again(change, smtp_server):
+    """X2/X4: a second wake-up (reconcile, a retried task) sends nothing more."""
+    change()
+    assert deliver_due() == 0
     assert len(smtp_server.received) == 1
 
 
-def test_x4_mail_sent_when_the_relay_is_back(change, smtp_server, settings):
-    """X3/X4: the relay refuses at change time; reconcile later sends the mail, once."""
+def test_x4_mail_sent_when_the_relay_is_back(change, smtp_server, settings, time_machine):
+    """X3/X4: the relay is down at change time; the mail waits in the outbox (the change
+    did not wait for it) and goes out, once, when a worker is woken after the relay is back."""
     relay_port = settings.EMAIL_PORT
     settings.EMAIL_PORT = free_port()  # nothing listens there
 
@@ -81,16 +113,17 @@ def test_x4_mail_sent_when_the_relay_is_back(change, smtp_server, settings):
 
     application.refresh_from_db()
     assert application.status == Application.Status.DONE  # publishing did not wait for mail
-    assert application.mail_sent_at is None
+    row = Mail.objects.get()
+    assert (row.status, row.attempts) == (Mail.Status.PENDING, 1)
+    assert row.last_reply.startswith("relay unavailable")
     assert smtp_server.received == []
 
     settings.EMAIL_PORT = relay_port
     settings.APPLICATION_STALE_SECONDS = 60
-    assert reconcile_applications() == 0  # too fresh: its own retry may still be on the way
-    Application.objects.filter(pk=application.pk).update(
-        submitted_at=timezone.now() - timedelta(minutes=2)
-    )
-    assert reconcile_applications() == 1
+    assert reconcile_outbox() == 0  # its retry time has not come yet
+    time_machine.move_to(timezone.now() + timedelta(minutes=3))
+    assert reconcile_outbox() == 1
     assert len(smtp_server.received) == 1
-    assert reconcile_applications() == 0
+    assert smtp_server.received[0].message["Message-ID"] == row.message_id
+    assert reconcile_outbox() == 0
     assert len(smtp_server.received) == 1

@@ -7,11 +7,14 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from madoguchi.applications.mails import mail_context
 from madoguchi.applications.models import Application
 from madoguchi.applications.tests.factories import ApplicationFactory
 from madoguchi.backoffice.tests.conftest import url
 from madoguchi.contracts.tests.pages import page_text
+from madoguchi.outbox.services import enqueue_mail
 from madoguchi.provisioning.models import RadCheck
+from madoguchi.testing.drafts import with_draft_token
 
 pytestmark = pytest.mark.django_db
 
@@ -28,6 +31,12 @@ def test_b1_list_and_detail_in_bounded_queries(operator_client, django_assert_ma
     applications = [ApplicationFactory() for _ in range(10)]
     failed = ApplicationFactory(
         status=Application.Status.FAILED, failure_reason="RADIUSに接続できませんでした"
+    )
+    mail = enqueue_mail(
+        to=failed.contract.contact_email,
+        template="application_failed",
+        context=mail_context(failed),
+        reference=failed.number,
     )
     with django_assert_max_num_queries(10):
         response = operator_client.get(url("applications_application_changelist"))
@@ -46,12 +55,17 @@ def test_b1_list_and_detail_in_bounded_queries(operator_client, django_assert_ma
         "失敗",
         "RADIUSに接続できませんでした",
         failed.submitted_by.username,
-        failed.contract.contact_email,  # the acceptance mail's address
+        failed.contract.contact_email,  # its mail in the outbox: recipient, subject, state
+        mail.subject,
+        "送信待ち",
+        "処理予定日時",
         "処理回数",
         "処理期限",
-        "受付メール送信日時",
     ):
         assert value in text, value
+    # The before/after values as a table under the kind's labels, never raw data (X3).
+    assert "認証ID" in text and "（表示しません）" in text
+    assert '"login_id"' not in detail.content.decode()
 
 
 def test_b1_filters_by_kind_status_and_date(operator_client):
@@ -103,7 +117,9 @@ def test_b1_x3_no_radius_hash_or_password_on_the_application_pages(
         },
     )
     with django_capture_on_commit_callbacks(execute=True):
-        customer_client.post(reverse("desk:password_confirm"))
+        customer_client.post(
+            reverse("desk:password_confirm"), with_draft_token(customer_client, "network_password")
+        )
     application = Application.objects.get()
     radius_hash = RadCheck.objects.get(username=customer.username).value
     assert application.work == {}  # the hash is not kept once published

@@ -33,7 +33,7 @@ pytestmark = pytest.mark.django_db
 
 REASON = "ご契約内容の確認が必要なため、\r\nお申込みを取り消させていただきました。"
 STORED_REASON = REASON.replace("\r\n", "\n")
-FINISHED_MESSAGE = "で終了しているため、処理も失敗にもできません。"
+FINISHED_MESSAGE = "で終了しているため、操作できません。"
 HELD_MESSAGE = "は処理中です（処理期限"
 
 
@@ -95,7 +95,7 @@ def test_b1_d4_8_process_now_provisions_completes_and_mails_the_customer(
     # The mailbox appears in the slot, on the least-used host of the pool (D4.8).
     box = Mailbox.objects.get(contract=customer.contract, slot=1)
     assert (box.account, box.host, box.virus_check) == ("taro.yamada", "arrow.example.ne.jp", True)
-    assert application.after["メールアカウント"] == "taro.yamada@arrow.example.ne.jp"
+    assert application.after["address"] == "taro.yamada@arrow.example.ne.jp"
     # P2: the row Postfix/Dovecot read, with the Dovecot hash only.
     user = VirtualUser.objects.get(email="taro.yamada@arrow.example.ne.jp")
     assert user.password == PASSWORD_HASH and user.password.startswith("{ARGON2ID}$argon2id$")
@@ -111,7 +111,7 @@ def test_b1_d4_8_process_now_provisions_completes_and_mails_the_customer(
     entry = AuditEntry.objects.get(action="application.mailbox_add.process")
     assert entry.actor == operator and entry.actor_name == operator.username
     assert entry.ip_address == "127.0.0.1" and entry.contract == customer.contract
-    assert entry.target == application.number and entry.after == {"status": "done"}
+    assert entry.target == application.number and entry.after == {"状態": "完了"}
     assert AuditEntry.objects.filter(action="application.mailbox_add.done").count() == 1
 
 
@@ -259,7 +259,7 @@ def test_b1_fail_with_reason_releases_the_name_and_mails_the_reason(
     # X7: who failed it, from where, and why.
     entry = AuditEntry.objects.get(action="application.mailbox_add.failed")
     assert entry.actor == operator and entry.ip_address == "127.0.0.1"
-    assert entry.after == {"status": "failed", "reason": STORED_REASON}
+    assert entry.after == {"状態": "失敗", "理由": STORED_REASON}
     # The released name can be applied for again, and the slot too.
     assert submit(customer, account="hanako").status == Application.Status.ACCEPTED
 

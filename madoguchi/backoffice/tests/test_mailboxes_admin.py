@@ -5,12 +5,13 @@ All read only: mail accounts change only through applications (B1).
 
 import pytest
 
+from madoguchi.applications.eligibility import PAPER_APPLICATION
 from madoguchi.backoffice.tests.conftest import url
 from madoguchi.backoffice.tests.mailbox_data import PASSWORD_HASH, mailbox, submit
 from madoguchi.contracts.tests.factories import DeskUserFactory
 from madoguchi.contracts.tests.pages import page_text
 from madoguchi.mailboxes.models import AccountName, Mailbox, MailboxOrder
-from madoguchi.mailboxes.services import PAPER_APPLICATION, MailboxError, check_can_apply
+from madoguchi.mailboxes.services import MailboxError, check_can_apply
 from madoguchi.provisioning.models import VirtualDomain, VirtualUser
 from madoguchi.provisioning.services import put_mailbox
 

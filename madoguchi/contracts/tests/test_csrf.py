@@ -1,5 +1,7 @@
 """CSRF: every desk POST needs the token (Client(enforce_csrf_checks=True))."""
 
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -67,7 +69,9 @@ def test_csrf_password_change_posts_need_the_token(logged_in, customer, password
     assert response.status_code == 302
     assert logged_in.post(reverse("desk:password_confirm")).status_code == 403
     assert not Application.objects.exists()
-    response = logged_in.post(reverse("desk:password_confirm"), token)
+    page = logged_in.get(reverse("desk:password_confirm")).content.decode()
+    draft = re.search(r'name="draft" value="([0-9a-f]+)"', page).group(1)
+    response = logged_in.post(reverse("desk:password_confirm"), token | {"draft": draft})
     assert response.status_code == 302
     assert Application.objects.count() == 1
     customer.refresh_from_db()

@@ -16,6 +16,7 @@ from madoguchi.contracts.tests.pages import (
     post_login,
     text,
 )
+from madoguchi.testing.drafts import with_draft_token
 
 pytestmark = pytest.mark.django_db
 
@@ -68,7 +69,9 @@ def test_d1_4_the_pages_of_the_password_flow_have_the_logout_button(customer_cli
     )
     confirm = customer_client.get(reverse("desk:password_confirm"))
     assert len(logout_forms(confirm)) == 1
-    response = customer_client.post(reverse("desk:password_confirm"))
+    response = customer_client.post(
+        reverse("desk:password_confirm"), with_draft_token(customer_client, "network_password")
+    )
     complete = customer_client.get(response["Location"])
     assert complete.status_code == 200
     assert len(logout_forms(complete)) == 1

@@ -6,6 +6,7 @@ from django.urls import reverse
 from madoguchi.contracts.models import Contract
 from madoguchi.contracts.tests.factories import phone_pages
 from madoguchi.contracts.tests.pages import attr, dom, find_all, page_text, text
+from madoguchi.testing.drafts import with_draft_token
 
 pytestmark = pytest.mark.django_db
 
@@ -100,7 +101,12 @@ def test_d1_5_password_change_hidden_and_refused_when_not_allowed_online(
     assert customer_client.get(reverse("desk:password")).status_code == 403
     assert customer_client.post(reverse("desk:password"), data).status_code == 403
     assert customer_client.get(reverse("desk:password_confirm")).status_code == 403
-    assert customer_client.post(reverse("desk:password_confirm")).status_code == 403
+    assert (
+        customer_client.post(
+            reverse("desk:password_confirm"), with_draft_token(customer_client, "network_password")
+        ).status_code
+        == 403
+    )
     response = customer_client.get(reverse("desk:password"))
     assert "オンラインではご利用いただけません" in page_text(response)
     customer.refresh_from_db()
@@ -117,7 +123,12 @@ def test_d1_5_flag_turned_off_between_input_and_confirm_refuses_the_change(
     }
     assert customer_client.post(reverse("desk:password"), data).status_code == 302
     Contract.objects.filter(pk=customer.contract_id).update(online_password_change_allowed=False)
-    assert customer_client.post(reverse("desk:password_confirm")).status_code == 403
+    assert (
+        customer_client.post(
+            reverse("desk:password_confirm"), with_draft_token(customer_client, "network_password")
+        ).status_code
+        == 403
+    )
     customer.refresh_from_db()
     assert customer.check_password(password)
 

@@ -67,4 +67,4 @@ def test_x5_bad_password_form_input_gets_a_japanese_message_and_stores_nothing(
     assert customer.password_changed_at is None
     assert not Application.objects.exists()
     assert not RadCheck.objects.exists()
-    assert PASSWORD_FLOW not in customer_client.session.get("drafts", {})
+    assert PASSWORD_FLOW.name not in customer_client.session.get("drafts", {})

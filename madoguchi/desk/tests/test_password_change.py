@@ -26,6 +26,7 @@ from madoguchi.desk.forms import MESSAGES
 from madoguchi.desk.views import PASSWORD_FLOW
 from madoguchi.lib.passwords import SYMBOLS
 from madoguchi.provisioning.models import RadCheck
+from madoguchi.testing.drafts import with_draft_token
 
 NEW = "Abc-1234"
 FIELDS = ("current_password", "new_password", "new_password_confirm")
@@ -47,7 +48,9 @@ def change(client, current, new):
     """Input, then 登録: returns the response of the final POST."""
     response = submit(client, current, new)
     assert response.status_code == 302, field_errors_of(response)
-    return client.post(reverse("desk:password_confirm"))
+    return client.post(
+        reverse("desk:password_confirm"), with_draft_token(client, "network_password")
+    )
 
 
 def field_errors_of(response) -> dict[str, list[str]]:
@@ -55,7 +58,7 @@ def field_errors_of(response) -> dict[str, list[str]]:
 
 
 def has_draft(client) -> bool:
-    return PASSWORD_FLOW in client.session.get("drafts", {})
+    return PASSWORD_FLOW.name in client.session.get("drafts", {})
 
 
 def assert_nothing_stored(client, user, password):
@@ -110,7 +113,11 @@ def test_x1_step_indicator_marks_each_step(customer_client, password):
     assert current_step(customer_client.get(reverse("desk:password"))) == ["STEP1 入力"]
     submit(customer_client, password, NEW)
     assert current_step(customer_client.get(reverse("desk:password_confirm"))) == ["STEP2 確認"]
-    complete = customer_client.post(reverse("desk:password_confirm"), follow=True)
+    complete = customer_client.post(
+        reverse("desk:password_confirm"),
+        with_draft_token(customer_client, "network_password"),
+        follow=True,
+    )
     assert current_step(complete) == ["STEP3 完了"]
 
 
@@ -254,7 +261,9 @@ def test_x1_confirm_without_input_goes_back_to_input(customer_client):
     response = customer_client.get(reverse("desk:password_confirm"))
     assert response.status_code == 302
     assert response["Location"] == reverse("desk:password")
-    response = customer_client.post(reverse("desk:password_confirm"))
+    response = customer_client.post(
+        reverse("desk:password_confirm"), with_draft_token(customer_client, "network_password")
+    )
     assert response["Location"] == reverse("desk:password")
     assert not Application.objects.exists()
 
@@ -268,7 +277,9 @@ def test_x1_a_draft_older_than_30_minutes_is_not_submitted(
     time_machine.shift(timedelta(minutes=20))
     customer_client.get(reverse("desk:status"))  # the session stays alive
     time_machine.shift(timedelta(minutes=11))
-    response = customer_client.post(reverse("desk:password_confirm"))
+    response = customer_client.post(
+        reverse("desk:password_confirm"), with_draft_token(customer_client, "network_password")
+    )
     assert response["Location"] == reverse("desk:password")
     assert not Application.objects.exists()
     customer.refresh_from_db()
@@ -328,7 +339,9 @@ def test_d3_4_a_change_logs_out_the_customers_other_sessions(customer_client, cu
     other_browser.force_login(customer)
     submit(other_browser, password, "Xyz-9876")
     change(customer_client, password, NEW)
-    response = other_browser.post(reverse("desk:password_confirm"))
+    response = other_browser.post(
+        reverse("desk:password_confirm"), with_draft_token(other_browser, "network_password")
+    )
     assert response["Location"].startswith(reverse("desk:login"))
     assert not is_logged_in(other_browser)
     customer.refresh_from_db()
@@ -355,12 +368,18 @@ def test_d3_4_portal_login_uses_the_new_password_at_once(customer_client, custom
 
 @pytest.mark.django_db
 def test_d3_4_completion_page_says_up_to_5_minutes_and_routers(customer_client, password):
-    response = customer_client.post(reverse("desk:password_confirm"))
+    response = customer_client.post(
+        reverse("desk:password_confirm"), with_draft_token(customer_client, "network_password")
+    )
     submit(customer_client, password, NEW)
-    response = customer_client.post(reverse("desk:password_confirm"), follow=True)
+    response = customer_client.post(
+        reverse("desk:password_confirm"),
+        with_draft_token(customer_client, "network_password"),
+        follow=True,
+    )
     application = Application.objects.get()
     content = page_text(response)
-    assert "認証パスワードの変更を受け付けました。" in content
+    assert "認証パスワード変更のお申込みを受け付けました。" in content
     assert text(by_id(dom(response), "application-number")) == application.number
     assert "最大5分程度かかる場合があります" in content
     assert "ルーター等のネットワーク機器に設定している認証パスワードも" in content
@@ -410,15 +429,21 @@ def test_x2_double_post_reload_and_replay_make_one_application_and_one_mail(
 ):
     submit(customer_client, password, NEW)
     with django_capture_on_commit_callbacks(execute=True):
-        first = customer_client.post(reverse("desk:password_confirm"))
+        first = customer_client.post(
+            reverse("desk:password_confirm"), with_draft_token(customer_client, "network_password")
+        )
     application = Application.objects.get()
     complete_url = reverse("desk:password_complete", args=[application.pk])
     assert first["Location"] == complete_url
     with django_capture_on_commit_callbacks(execute=True):
-        second = customer_client.post(reverse("desk:password_confirm"))  # double click
+        second = customer_client.post(
+            reverse("desk:password_confirm"), with_draft_token(customer_client, "network_password")
+        )  # double click
         for _ in range(2):  # reload of the completion page
             assert customer_client.get(complete_url).status_code == 200
-        replay = customer_client.post(reverse("desk:password_confirm"))  # back + resend
+        replay = customer_client.post(
+            reverse("desk:password_confirm"), with_draft_token(customer_client, "network_password")
+        )  # back + resend
     assert second.status_code == replay.status_code == 302
     assert Application.objects.count() == 1
     assert len(mailoutbox) == 1
@@ -447,19 +472,23 @@ def test_d3_valid_change_publishes_and_mails(customer_client, customer, password
     response = submit(customer_client, password, NEW)
     assert response.status_code == 302
     assert response["Location"] == reverse("desk:password_confirm")
-    response = customer_client.post(reverse("desk:password_confirm"))
+    response = customer_client.post(
+        reverse("desk:password_confirm"), with_draft_token(customer_client, "network_password")
+    )
     application = Application.objects.get()
     assert response["Location"] == reverse("desk:password_complete", args=[application.pk])
     application.refresh_from_db()
     assert application.status == Application.Status.DONE
     assert application.submitted_by == customer
-    assert application.kind == Application.Kind.NETWORK_PASSWORD
+    assert application.kind == "network_password"
     row = RadCheck.objects.get(username=customer.username)
     assert row.attribute == "Crypt-Password" and row.value.startswith("$6$")
     assert len(mailoutbox) == 1
     assert NEW not in mailoutbox[0].body
     # X2: the same final POST again creates nothing.
-    customer_client.post(reverse("desk:password_confirm"))
+    customer_client.post(
+        reverse("desk:password_confirm"), with_draft_token(customer_client, "network_password")
+    )
     assert Application.objects.count() == 1
     assert len(mailoutbox) == 1
     assert get_user_model().objects.get(pk=customer.pk).check_password(NEW)

@@ -10,8 +10,10 @@ from django.urls import reverse
 
 from madoguchi.applications.models import Application
 from madoguchi.applications.services import DuplicateSubmission
-from madoguchi.desk import services, views
+from madoguchi.desk import services
+from madoguchi.lib.drafts import Flow
 from madoguchi.testing.concurrency import run_together
+from madoguchi.testing.drafts import with_draft_token
 
 NEW = "Abc-1234"
 
@@ -73,19 +75,19 @@ def test_x2_double_click_on_register_makes_one_application_and_one_mail(
     cookie = browser.cookies[settings.SESSION_COOKIE_NAME].value
 
     barrier = threading.Barrier(2, timeout=10)
-    load_draft = views.load_draft
+    load_draft = Flow.load
 
-    def load_draft_together(request, flow):
-        draft = load_draft(request, flow)
+    def load_draft_together(flow, request):
+        draft = load_draft(flow, request)
         barrier.wait()  # both requests have read the session with the draft in it
         return draft
 
-    monkeypatch.setattr(views, "load_draft", load_draft_together)
+    monkeypatch.setattr(Flow, "load", load_draft_together)
 
     def click():
         tab = Client()
         tab.cookies[settings.SESSION_COOKIE_NAME] = cookie
-        return tab.post(reverse("desk:password_confirm"))
+        return tab.post(reverse("desk:password_confirm"), with_draft_token(tab, "network_password"))
 
     responses = run_together(click, click)
     assert all(not isinstance(r, Exception) for r in responses), responses
@@ -108,10 +110,14 @@ def test_x2_second_click_arriving_after_the_first_finished_changes_nothing(
     data = {"current_password": password, "new_password": NEW, "new_password_confirm": NEW}
     browser.post(reverse("desk:password"), data)
     old_cookie = browser.cookies[settings.SESSION_COOKIE_NAME].value
-    first = browser.post(reverse("desk:password_confirm"))
+    first = browser.post(
+        reverse("desk:password_confirm"), with_draft_token(browser, "network_password")
+    )
     late_tab = Client()
     late_tab.cookies[settings.SESSION_COOKIE_NAME] = old_cookie
-    second = late_tab.post(reverse("desk:password_confirm"))
+    second = late_tab.post(
+        reverse("desk:password_confirm"), with_draft_token(late_tab, "network_password")
+    )
     assert first.status_code == second.status_code == 302
     assert Application.objects.count() == 1
     assert len(mailoutbox) == 1
@@ -134,16 +140,16 @@ def test_x2_second_click_that_read_the_draft_before_the_first_finished(
     cookie = browser.cookies[settings.SESSION_COOKIE_NAME].value
 
     read, go_on = threading.Event(), threading.Event()
-    load_draft = views.load_draft
+    load_draft = Flow.load
 
-    def load_draft_then_wait(request, flow):
-        draft = load_draft(request, flow)
+    def load_draft_then_wait(flow, request):
+        draft = load_draft(flow, request)
         if threading.current_thread() is not threading.main_thread():
             read.set()
             assert go_on.wait(timeout=10)
         return draft
 
-    monkeypatch.setattr(views, "load_draft", load_draft_then_wait)
+    monkeypatch.setattr(Flow, "load", load_draft_then_wait)
 
     results: list = []
 
@@ -151,14 +157,20 @@ def test_x2_second_click_that_read_the_draft_before_the_first_finished(
         tab = Client()
         tab.cookies[settings.SESSION_COOKIE_NAME] = cookie
         try:
-            results.append(tab.post(reverse("desk:password_confirm")))
+            results.append(
+                tab.post(
+                    reverse("desk:password_confirm"), with_draft_token(tab, "network_password")
+                )
+            )
         finally:
             connection.close()
 
     late = threading.Thread(target=late_click)
     late.start()
     assert read.wait(timeout=10)
-    first = browser.post(reverse("desk:password_confirm"))  # runs to the end meanwhile
+    first = browser.post(
+        reverse("desk:password_confirm"), with_draft_token(browser, "network_password")
+    )  # runs to the end meanwhile
     go_on.set()
     late.join(timeout=30)
     assert first["Location"].startswith("/desk/password/complete/")

@@ -10,6 +10,7 @@ from django.urls import reverse
 from madoguchi.applications.tests.factories import ApplicationFactory
 from madoguchi.contracts.tests.factories import phone_pages
 from madoguchi.contracts.tests.pages import login_data
+from madoguchi.testing.drafts import with_draft_token
 
 pytestmark = pytest.mark.django_db
 
@@ -69,11 +70,14 @@ def test_queries_password_flow(customer_client, password, django_assert_max_num_
         assert customer_client.post(reverse("desk:password"), data).status_code == 302
     with django_assert_max_num_queries(PAGE_QUERIES):
         assert customer_client.get(reverse("desk:password_confirm")).status_code == 200
-    # The change: session, user, contract; the draft popped and saved at once (3); duplicate
-    # check, user lock, update, application, audit (5 + 4 savepoints); new session key after
-    # the password change (create 4, delete 2); the final session save (3).
-    with django_assert_max_num_queries(24):
-        response = customer_client.post(reverse("desk:password_confirm"))
+    # The change: session, user, contract; the draft popped and saved at once (3); contract
+    # lock, duplicate check, user lock, update, application, audit, the acceptance mail in
+    # the outbox (7 + 4 savepoints); new session key after the password change (create 4,
+    # delete 2); the final session save (3).
+    with django_assert_max_num_queries(27):
+        response = customer_client.post(
+            reverse("desk:password_confirm"), with_draft_token(customer_client, "network_password")
+        )
     assert response.status_code == 302
     with django_assert_max_num_queries(PAGE_QUERIES + 1):  # the application
         assert customer_client.get(response["Location"]).status_code == 200

@@ -9,6 +9,7 @@ from madoguchi.applications.models import Application
 from madoguchi.applications.tests.factories import ApplicationFactory
 from madoguchi.contracts.models import Contract
 from madoguchi.contracts.tests.pages import by_id, dom, find_all, page_text, text
+from madoguchi.testing.drafts import with_draft_token
 
 pytestmark = pytest.mark.django_db
 
@@ -108,7 +109,9 @@ def test_d2_2_pending_password_change_shows_as_being_applied(
     new = "Abc-1234"
     data = {"current_password": password, "new_password": new, "new_password_confirm": new}
     customer_client.post(reverse("desk:password"), data)
-    customer_client.post(reverse("desk:password_confirm"))
+    customer_client.post(
+        reverse("desk:password_confirm"), with_draft_token(customer_client, "network_password")
+    )
     application = Application.objects.get()
     assert application.status == Application.Status.ACCEPTED
     response = customer_client.get(reverse("desk:status"))

@@ -1,6 +1,6 @@
 import pytest
 
-from madoguchi.mailboxes import services
+from madoguchi.applications.services import process_application
 from madoguchi.mailboxes.tests.factories import MailboxFactory, submit
 from madoguchi.testing.workers import database_tasks, processes  # noqa: F401
 
@@ -32,7 +32,7 @@ def process(django_capture_on_commit_callbacks):
 
     def process(application):
         with django_capture_on_commit_callbacks(execute=True):
-            result = services.process_mailbox_application(application.pk)
+            result = process_application(application.pk)
         application.refresh_from_db()
         return result
 

@@ -199,3 +199,10 @@ def alerts(response) -> list[str]:
         text(alert)
         for alert in find_all(dom(response), lambda e: e.name == "div" and "alert" in classes(e))
     ]
+
+
+def post_confirm(client, data: dict | None = None, **extra):
+    """「登録」 on the confirm page: its form carries the draft's token (X2)."""
+    from madoguchi.testing.drafts import with_draft_token
+
+    return client.post(CONFIRM, with_draft_token(client, "mailbox", data), **extra)

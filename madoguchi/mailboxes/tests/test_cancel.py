@@ -3,7 +3,7 @@
 import pytest
 
 from madoguchi.applications.models import Application
-from madoguchi.applications.services import claim_application
+from madoguchi.applications.services import claim_application, process_application
 from madoguchi.audit.models import AuditEntry
 from madoguchi.mailboxes import services
 from madoguchi.mailboxes.models import AccountName, Mailbox, MailboxOrder
@@ -49,7 +49,7 @@ def test_d4_7_cancel_a_pending_add_frees_slot_and_name(customer, mailbox, other_
         "192.0.2.20",
     )
     # A worker arriving afterwards does nothing.
-    assert services.process_mailbox_application(application.pk) is False
+    assert process_application(application.pk) is False
     assert not Mailbox.objects.filter(slot=2).exists()
     # The name is free: another contract takes it, and the slot takes a new application.
     taken = apply(other_customer, 1, ADD, account="hanako")
@@ -136,7 +136,7 @@ def test_d4_7_cancel_then_claim_the_customer_wins(customer, mailbox):
     application = submit(customer, 2, ADD, account="hanako")
     cancel(customer, 2)
     assert claim_application(application.pk) is None
-    assert services.process_mailbox_application(application.pk) is False
+    assert process_application(application.pk) is False
     application.refresh_from_db()
     assert (application.status, application.attempts) == (Application.Status.CANCELLED, 0)
     assert not Mailbox.objects.filter(slot=2).exists()

@@ -10,8 +10,9 @@ from collections.abc import Callable
 
 import pytest
 
+from madoguchi.applications import services as lifecycle
 from madoguchi.applications.models import Application
-from madoguchi.applications.services import claim_application
+from madoguchi.applications.services import claim_application, process_application
 from madoguchi.contracts.models import User
 from madoguchi.mailboxes import services
 from madoguchi.mailboxes.models import AccountName, Mailbox, MailboxOrder
@@ -73,7 +74,7 @@ def test_d4_10_same_slot_at_once_one_application(customer):
     assert len(created) == 1 and len(refused) == 1, results
     assert Application.objects.count() == 1
     (box,) = Mailbox.objects.all()
-    assert box.slot == 3 and box.account == created[0].after["メールアカウント"].split("@")[0]
+    assert box.slot == 3 and box.account == created[0].after["address"].split("@")[0]
     # The refused browser's name was never kept.
     assert list(AccountName.objects.values_list("name", flat=True)) == [box.account]
 
@@ -91,9 +92,8 @@ def test_d4_10_same_slot_change_at_once_one_application(customer):
     assert len(created) == 1 and len(refused) == 2, results
     assert {r.message for r in refused} == {"このメールアカウントはお申込み処理中です。"}
     assert Application.objects.count() == MailboxOrder.objects.count() == 1
-    expected = (
-        {"abcdefg", "renamed"} if created[0].after["メールアカウント"] == "renamed" else {"abcdefg"}
-    )
+    renamed = created[0].after.get("address") == "renamed"
+    expected = {"abcdefg", "renamed"} if renamed else {"abcdefg"}
     assert set(AccountName.objects.values_list("name", flat=True)) == expected
 
 
@@ -155,9 +155,7 @@ def test_d4_7_cancel_and_claim_at_once_exactly_one_wins(customer):
 def test_x3_two_workers_at_once_process_an_application_once(customer, mailoutbox):
     MailboxFactory(contract=customer.contract, slot=1, account="abcdefg")
     application = submit(customer, 1, "change", account="renamed", virus_check=True)
-    results = run_together(
-        *(lambda: services.process_mailbox_application(application.pk) for _ in range(2))
-    )
+    results = run_together(*(lambda: process_application(application.pk) for _ in range(2)))
     assert sorted(results) == [False, True], results
     application.refresh_from_db()
     assert (application.status, application.attempts) == ("done", 1)
@@ -173,7 +171,7 @@ def test_d4_7_cancel_while_a_worker_processes_waits_and_is_refused(customer, mon
     completes, the cancel is refused (no deadlock, no error page, nothing half done)."""
     application = submit(customer, 2, "add", account="hanako")
     worker_has_contract = threading.Event()
-    real_contract = services.Contract
+    real_contract = lifecycle.Contract
 
     class SlowLockContract:
         """The worker pauses after locking the contract, so that the cancel arrives then."""
@@ -196,11 +194,11 @@ def test_d4_7_cancel_while_a_worker_processes_waits_and_is_refused(customer, mon
                 time.sleep(0.5)  # the cancel is now waiting for its locks
             return contract
 
-    monkeypatch.setattr(services, "Contract", SlowLockContract)
+    monkeypatch.setattr(lifecycle, "Contract", SlowLockContract)
 
     def worker():
         threading.current_thread().name = "worker"
-        return services.process_mailbox_application(application.pk)
+        return process_application(application.pk)
 
     def cancel():
         assert worker_has_contract.wait(10)

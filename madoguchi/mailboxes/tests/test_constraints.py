@@ -4,7 +4,6 @@ a name used twice and a second pending application on a slot (whatever the code 
 import pytest
 from django.db import IntegrityError, transaction
 
-from madoguchi.applications.models import Application
 from madoguchi.applications.tests.factories import ApplicationFactory
 from madoguchi.contracts.tests.factories import ContractFactory, DeskUserFactory
 from madoguchi.mailboxes.models import AccountName, Mailbox, MailboxOrder
@@ -25,7 +24,7 @@ def refused(**fields):
 
 def order(contract, slot, *, pending=True, account=""):
     user = contract.users.first() or DeskUserFactory(contract=contract)
-    application = ApplicationFactory(submitted_by=user, kind=Application.Kind.MAILBOX_ADD)
+    application = ApplicationFactory(submitted_by=user, kind="mailbox_add")
     return MailboxOrder.objects.create(
         application=application,
         contract=contract,

@@ -22,6 +22,7 @@ from madoguchi.mailboxes.tests.desk_pages import (
     account_only,
     add_data,
     checked_values,
+    post_confirm,
     slot_rows,
     steps,
     summary_rows,
@@ -77,7 +78,7 @@ class Customer:
         confirm = self.client.get(CONFIRM)
         ticked = checked_values(confirm, "mail_to")
         with self.capture(execute=False) as callbacks:
-            response = self.client.post(CONFIRM, {"mail_to": ticked})
+            response = post_confirm(self.client, {"mail_to": ticked})
         self.work += callbacks
         assert response.status_code == 302
         complete = self.client.get(response["Location"])
@@ -160,12 +161,12 @@ def test_flow_1_2_3_virus_check_only_with_the_terms(browser, customer, mailbox, 
     application.refresh_from_db()
     assert application.status == Application.Status.DONE
     row = slot_rows(browser.open_list())[0]
-    assert row == {**row, "account": ABCDEFG, "virus": "利用中", "state": "変更・削除可能"}
+    assert row == {**row, "account": ABCDEFG, "virus": "利用する", "state": "変更・削除可能"}
     assert row["buttons"] == ["変更", "削除"]
     p2 = VirtualUser.objects.get()
     assert (p2.email, p2.virus_check) == (ABCDEFG, True)
     status = browser.status_page()
-    assert options(status) == [["01", ABCDEFG, "利用中"]]
+    assert options(status) == [["01", ABCDEFG, "利用する"]]
     assert options_charge(status) == "200円（税込 220円）"
     assert in_progress(status) == []
     [accepted] = mails(mailoutbox, "受け付けました")
@@ -193,7 +194,7 @@ def test_flow_1_2_4_account_and_virus_check_together(browser, customer, second, 
     row = slot_rows(browser.open_list())[1]
     assert (row["account"], row["virus"], row["state"]) == (
         mailbox.address,
-        "利用中",
+        "利用する",
         "変更・削除可能",
     )
     rows = {user.email: user for user in VirtualUser.objects.all()}
@@ -201,9 +202,10 @@ def test_flow_1_2_4_account_and_virus_check_together(browser, customer, second, 
     assert rows[mailbox.address].virus_check is True
     assert verifies(rows[mailbox.address].password, NEW_PASSWORD)
     assert options_charge(browser.status_page()) == "450円（税込 495円）"
-    [accepted] = mails(mailoutbox, "受け付けました")
-    assert accepted.to == [ABCDEFG, K04]
-    assert "opqrstu" in accepted.body and NEW_PASSWORD not in accepted.body
+    accepted = mails(mailoutbox, "受け付けました")
+    assert sorted(mail.to for mail in accepted) == [[ABCDEFG], [K04]]
+    for mail in accepted:
+        assert "opqrstu" in mail.body and NEW_PASSWORD not in mail.body
     [done] = mails(mailoutbox, "完了しました")
     assert mailbox.address in done.body
 
@@ -221,7 +223,7 @@ def test_flow_1_2_5_account_only_without_the_terms(browser, customer, second, ma
     assert slot_rows(browser.open_list())[1]["account"] == mailbox.address
     assert verifies(VirtualUser.objects.get(email=mailbox.address).password, NEW_PASSWORD)
     assert not VirtualUser.objects.filter(email=K04).exists()
-    assert [m.to for m in mails(mailoutbox, "受け付けました")] == [[ABCDEFG, K04]]
+    assert sorted(m.to for m in mails(mailoutbox, "受け付けました")) == [[ABCDEFG], [K04]]
 
 
 def test_flow_1_2_6_add_an_account(browser, customer, mailbox, mailoutbox):
@@ -231,7 +233,7 @@ def test_flow_1_2_6_add_an_account(browser, customer, mailbox, mailoutbox):
         ["メールアカウント", "k04xm40u"],
         ["ウィルスチェックサービス", "利用しない"],
     ]
-    assert application.kind == Application.Kind.MAILBOX_ADD
+    assert application.kind == "mailbox_add"
     row = slot_rows(browser.open_list())[1]
     assert (row["account"], row["state"], row["buttons"]) == ("—", "お申込み処理中", ["キャンセル"])
 
@@ -240,7 +242,11 @@ def test_flow_1_2_6_add_an_account(browser, customer, mailbox, mailoutbox):
     row = slot_rows(browser.open_list())[1]
     mailbox = Mailbox.objects.get(contract=customer.contract, slot=2)
     assert mailbox.host in (ARROW, DUNE)
-    assert (row["account"], row["virus"], row["state"]) == (mailbox.address, "—", "変更・削除可能")
+    assert (row["account"], row["virus"], row["state"]) == (
+        mailbox.address,
+        "利用しない",
+        "変更・削除可能",
+    )
     assert options_charge(browser.status_page()) == "250円（税込 275円）"
     assert [m.to for m in mails(mailoutbox, "受け付けました")] == [[ABCDEFG]]
 
@@ -251,7 +257,7 @@ def test_flow_1_2_6_add_with_virus_check_passes_the_terms(browser, customer, mai
     browser.register()
     browser.worker_runs()
     row = slot_rows(browser.open_list())[2]
-    assert row["virus"] == "利用中"
+    assert row["virus"] == "利用する"
     assert VirtualUser.objects.get(email__startswith="hijklmn@").virus_check is True
 
 
@@ -267,7 +273,7 @@ def test_flow_delete_an_account(browser, customer, second, mailoutbox):
     assert (row["account"], row["state"], row["buttons"]) == ("—", "追加可能", ["追加"])
     assert not VirtualUser.objects.filter(email=K04).exists()
     assert options(browser.status_page()) == [["01", ABCDEFG, "利用しない"]]
-    assert [m.to for m in mails(mailoutbox, "受け付けました")] == [[ABCDEFG, K04]]
+    assert sorted(m.to for m in mails(mailoutbox, "受け付けました")) == [[ABCDEFG], [K04]]
 
 
 def test_flow_cancel_a_pending_application(browser, customer, mailbox, mailoutbox):

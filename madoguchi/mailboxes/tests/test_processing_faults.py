@@ -8,21 +8,24 @@ from argon2 import PasswordHasher
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from madoguchi.applications import services as lifecycle
 from madoguchi.applications.models import Application
 from madoguchi.applications.services import (
     claim_application,
     fail_application_by_operator,
-    reconcile_applications,
+    process_application,
 )
 from madoguchi.mailboxes import services
 from madoguchi.mailboxes.models import AccountName, Mailbox, MailboxOrder
 from madoguchi.mailboxes.tests.factories import NEW_MAIL_PASSWORD, submit
+from madoguchi.outbox.models import Mail
+from madoguchi.outbox.services import reconcile_outbox
 from madoguchi.provisioning.models import VirtualDomain, VirtualUser
 
 pytestmark = pytest.mark.django_db
 
 ARROW, DUNE = "arrow.example.ne.jp", "dune.example.ne.jp"
-OUTCOME_TASK = "madoguchi.applications.tasks.send_outcome_mail"
+DELIVER_TASK = "madoguchi.outbox.tasks.deliver_mail"
 
 
 def names() -> set[str]:
@@ -53,7 +56,6 @@ def assert_failed_as_taken(application, customer, mailoutbox):
         f"（{application.number}）"
     )
     assert services.NAME_TAKEN_REASON in outcome[0].body
-    assert application.outcome_mail_to == [contact]
 
 
 @pytest.mark.parametrize("host", [ARROW, DUNE], ids=["on-the-chosen-host", "on-another-host"])
@@ -109,7 +111,7 @@ def test_x3_worker_whose_lease_expired_does_not_redo_finished_work(
     done = list(VirtualUser.objects.values_list("email", "password", "virus_check"))
     mails = len(mailoutbox)
 
-    monkeypatch.setattr(services, "claim_application", lambda application_id: stalled)
+    monkeypatch.setattr(lifecycle, "claim_application", lambda application_id: stalled)
     process(application)  # worker A resumes with the application it claimed
 
     assert list(VirtualUser.objects.values_list("email", "password", "virus_check")) == done
@@ -125,55 +127,45 @@ def test_x3_worker_whose_lease_expired_does_not_redo_finished_work(
 
 
 @pytest.mark.usefixtures("database_tasks")
-def test_x3_reconcile_reenqueues_unsent_outcome_mails(customer, mailbox, settings):
-    """Finished applications whose outcome mail never went out are woken again (once due)."""
+def test_x3_reconcile_wakes_a_worker_for_unsent_outcome_mails(customer, mailbox, settings):
+    """Outcome mails whose wake-up was lost are in the outbox; reconcile wakes a worker for
+    them once they are overdue (and not for a mail that was just queued)."""
     settings.APPLICATION_STALE_SECONDS = 60
     long_ago = timezone.now() - timedelta(minutes=5)
     done = submit(customer, 2, "add", account="hanako")
     failed = submit(customer, 3, "add", account="jiro")
     fresh = submit(customer, 1, "change", virus_check=True)
-    services.process_mailbox_application(done.pk)
+    process_application(done.pk)
     foreign_mailbox("jiro@dune.example.ne.jp")
     foreign_mailbox("jiro@arrow.example.ne.jp")
-    services.process_mailbox_application(failed.pk)
-    services.process_mailbox_application(fresh.pk)
+    process_application(failed.pk)
+    process_application(fresh.pk)
     # The on-commit wake-ups of the outcome mails were lost (the test never commits).
     assert not DBTaskResult.objects.exists()
-    Application.objects.filter(pk__in=[done.pk, failed.pk]).update(
-        submitted_at=long_ago, finished_at=long_ago, mail_sent_at=long_ago
-    )
-    Application.objects.filter(pk=fresh.pk).update(mail_sent_at=long_ago)
+    Mail.objects.filter(reference__in=[done.number, failed.number]).update(not_before=long_ago)
 
-    assert reconcile_applications() == 2
+    assert reconcile_outbox() == 2
 
-    queued = sorted(
-        (task.task_path, task.args_kwargs["kwargs"]["application_id"])
-        for task in DBTaskResult.objects.all()
-    )
-    assert queued == sorted([(OUTCOME_TASK, done.pk), (OUTCOME_TASK, failed.pk)])
+    assert [task.task_path for task in DBTaskResult.objects.all()] == [DELIVER_TASK]
     statuses = set(Application.objects.values_list("status", flat=True))
     assert statuses == {Application.Status.DONE, Application.Status.FAILED}
 
 
 def test_x3_reconciled_outcome_mail_is_sent_once(customer, mailbox, settings, mailoutbox):
-    """With a worker at hand (immediate backend), the re-enqueued mail goes out, once."""
+    """With a worker at hand (immediate backend), the woken mail goes out, once."""
     settings.APPLICATION_STALE_SECONDS = 60
     application = submit(customer, 2, "add", account="hanako")
-    services.process_mailbox_application(application.pk)
-    long_ago = timezone.now() - timedelta(minutes=5)
-    Application.objects.filter(pk=application.pk).update(
-        submitted_at=long_ago, finished_at=long_ago, mail_sent_at=long_ago
-    )
+    process_application(application.pk)
+    Mail.objects.update(not_before=timezone.now() - timedelta(minutes=5))
     assert mailoutbox == []
 
-    assert reconcile_applications() == 1
-    assert reconcile_applications() == 0
+    assert reconcile_outbox() == 1
+    assert reconcile_outbox() == 0
 
     (mail,) = mailoutbox
     assert mail.to == [customer.contract.contact_email]
     assert "メールアカウント追加のお申込みが完了しました" in mail.subject
-    application.refresh_from_db()
-    assert application.outcome_mail_sent_at is not None
+    assert Mail.objects.get().status == Mail.Status.SENT
 
 
 def test_x3_b1_worker_resuming_after_an_operator_failed_it_changes_nothing(
@@ -198,7 +190,7 @@ def test_x3_b1_worker_resuming_after_an_operator_failed_it_changes_nothing(
             reason="お客様からのご依頼により取り消しました。",
         )
 
-    monkeypatch.setattr(services, "claim_application", lambda application_id: stalled)
+    monkeypatch.setattr(lifecycle, "claim_application", lambda application_id: stalled)
     assert process(application) is False
 
     assert application.status == Application.Status.FAILED

@@ -18,6 +18,7 @@ from madoguchi.mailboxes.tests.desk_pages import (
     change_url,
     complete_url,
     delete_url,
+    post_confirm,
     slot_rows,
     virus_only,
 )
@@ -72,10 +73,10 @@ def test_d4_1_changes_by_other_customer_touch_only_their_own_slot(
     MailboxFactory(contract=other_customer.contract, slot=1, account="othersbox")
     client.force_login(other_customer)
     client.post(change_url(1), account_only("opqrstu"))
-    client.post(CONFIRM, {"mail_to": []})
+    post_confirm(client, {"mail_to": []})
     order = MailboxOrder.objects.get()
     assert order.contract == other_customer.contract
-    assert Application.objects.get().before["メールアカウント"] == "othersbox@arrow.example.ne.jp"
+    assert Application.objects.get().before["address"] == "othersbox@arrow.example.ne.jp"
     # The customer's slot 1 is untouched and has nothing pending.
     own = Client()
     own.force_login(customer)
@@ -93,7 +94,7 @@ def test_d4_1_confirm_offers_only_the_own_addresses(client, customer, other_cust
     boxes = find_all(dom(confirm), lambda e: attr(e, "name") == "mail_to")
     assert [attr(box, "value") for box in boxes] == ["othersbox@arrow.example.ne.jp"]
     # Asking for the customer's address is refused as forged.
-    response = client.post(CONFIRM, {"mail_to": ["abcdefg@arrow.example.ne.jp"]})
+    response = post_confirm(client, {"mail_to": ["abcdefg@arrow.example.ne.jp"]})
     assert response.status_code == 200
     assert not Application.objects.exists()
 
@@ -165,9 +166,9 @@ def test_csrf_change_and_confirm_refuse_posts_without_the_token(csrf_client, mai
         change_url(1), with_token(csrf_client, change_url(1), account_only("opqrstu"))
     )
     assert response.status_code == 302
-    assert csrf_client.post(CONFIRM, {"mail_to": []}).status_code == 403
+    assert post_confirm(csrf_client, {"mail_to": []}).status_code == 403
     assert not Application.objects.exists()
-    response = csrf_client.post(CONFIRM, with_token(csrf_client, CONFIRM, {"mail_to": []}))
+    response = post_confirm(csrf_client, with_token(csrf_client, CONFIRM, {"mail_to": []}))
     assert response.status_code == 302
     assert Application.objects.count() == 1
 

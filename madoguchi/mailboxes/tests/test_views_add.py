@@ -18,12 +18,14 @@ from madoguchi.mailboxes.tests.desk_pages import (
     all_errors,
     checked_values,
     errors_beside,
+    post_confirm,
     steps,
     summary_header,
     summary_rows,
     value_of,
 )
 from madoguchi.mailboxes.tests.factories import MailboxFactory, submit
+from madoguchi.testing.outbox import acceptance_recipients
 
 pytestmark = pytest.mark.django_db
 
@@ -110,10 +112,10 @@ def test_d4_5_add_without_virus_check_goes_to_confirm(customer_client, mailbox):
     assert steps(confirm) == (["STEP1", "STEP2", "STEP3", "完了"], "STEP3")
     # Nothing is reserved before 「登録」.
     assert set(AccountName.objects.values_list("name", flat=True)) == {"abcdefg"}
-    response = customer_client.post(CONFIRM, {"mail_to": ["abcdefg@arrow.example.ne.jp"]})
+    response = post_confirm(customer_client, {"mail_to": ["abcdefg@arrow.example.ne.jp"]})
     application = Application.objects.get()
     assert response["Location"] == f"/desk/mail/complete/{application.pk}/"
-    assert application.kind == Application.Kind.MAILBOX_ADD
+    assert application.kind == "mailbox_add"
     order = MailboxOrder.objects.get()
     assert (order.slot, order.action, order.account, order.virus_check) == (
         2,
@@ -131,8 +133,8 @@ def test_d4_5_add_on_an_empty_contract_sends_no_confirmation_mail_choice(custome
     assert "ご利用中のメールアドレスがないため、確認のメールは送信されません。" in page_text(
         confirm
     )
-    assert customer_client.post(CONFIRM)["Location"].startswith("/desk/mail/complete/")
-    assert Application.objects.get().mail_to == []
+    assert post_confirm(customer_client)["Location"].startswith("/desk/mail/complete/")
+    assert acceptance_recipients(Application.objects.get()) == []
 
 
 def test_d4_5_add_on_a_used_or_pending_slot_goes_back_to_the_list(

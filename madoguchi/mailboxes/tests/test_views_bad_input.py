@@ -24,6 +24,7 @@ from madoguchi.mailboxes.tests.desk_pages import (
     checked_values,
     errors_beside,
     pattern_errors,
+    post_confirm,
     value_of,
     virus_only,
 )
@@ -162,7 +163,7 @@ def test_x5_bad_pattern_on_the_change_page(customer_client, mailbox, case):
 @pytest.mark.parametrize("case", BAD_VALUES)
 def test_x5_bad_mail_to_on_the_confirm_page(customer_client, mailbox, case):
     customer_client.post(change_url(1), account_only("opqrstu"))
-    response = customer_client.post(CONFIRM, {"mail_to": [BAD_VALUES[case]]})
+    response = post_confirm(customer_client, {"mail_to": [BAD_VALUES[case]]})
     assert response.status_code == 200
     assert errors_beside(response, "mail_to") == [
         ConfirmMailForm.base_fields["mail_to"].error_messages["invalid_choice"]

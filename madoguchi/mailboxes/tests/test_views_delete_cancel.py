@@ -17,6 +17,7 @@ from madoguchi.mailboxes.tests.desk_pages import (
     change_url,
     complete_url,
     delete_url,
+    post_confirm,
     slot_rows,
     steps,
     summary_rows,
@@ -54,11 +55,12 @@ def test_d4_6_delete_confirm_then_application(customer_client, customer, mailbox
     assert steps(confirm) == (["STEP1", "STEP2", "STEP3", "完了"], "STEP3")
     # Nothing yet: the mailbox is still there and nothing is pending.
     assert not Application.objects.exists()
-    response = customer_client.post(CONFIRM, {"mail_to": [ABCDEFG]})
+    response = post_confirm(customer_client, {"mail_to": [ABCDEFG]})
     application = Application.objects.get()
     assert response["Location"] == complete_url(application.pk)
-    assert application.kind == Application.Kind.MAILBOX_DELETE
-    assert application.after["メールアカウント"] == "削除"
+    assert application.kind == "mailbox_delete"
+    assert application.after["address"] is None
+    assert [after for _, _, after in application.rows][:2] == ["削除", "削除"]
     order = MailboxOrder.objects.get()
     assert (order.slot, order.action, order.pending) == (2, "delete", True)
     assert Mailbox.objects.filter(slot=2).exists()  # until processed
@@ -100,7 +102,7 @@ def cancel(client, slot: int):
 
 def test_d4_7_cancel_a_pending_add_returns_the_slot_to_addable(customer_client, mailbox):
     customer_client.post(add_url(2), add_data("hijklmn"))
-    customer_client.post(CONFIRM, {"mail_to": []})
+    post_confirm(customer_client, {"mail_to": []})
     application = Application.objects.get()
     assert names() == {"abcdefg", "hijklmn"}
 
@@ -125,7 +127,7 @@ def test_d4_7_cancel_a_pending_add_returns_the_slot_to_addable(customer_client, 
 
 def test_d4_7_cancel_a_pending_change_returns_the_slot_to_what_it_was(customer_client, mailbox):
     customer_client.post(change_url(1), account_only("opqrstu"))
-    customer_client.post(CONFIRM, {"mail_to": []})
+    post_confirm(customer_client, {"mail_to": []})
     assert slot_rows(customer_client.get(LIST))[0]["state"] == "お申込み処理中"
 
     cancel(customer_client, 1)
@@ -134,7 +136,7 @@ def test_d4_7_cancel_a_pending_change_returns_the_slot_to_what_it_was(customer_c
     assert row == {
         "no": "01",
         "account": ABCDEFG,
-        "virus": "—",
+        "virus": "利用しない",
         "state": "変更・削除可能",
         "buttons": ["変更", "削除"],
         "hrefs": [change_url(1), delete_url(1)],
@@ -180,7 +182,7 @@ def test_d4_7_cancel_after_processing_is_refused_with_a_message(
     application.refresh_from_db()
     assert application.status == Application.Status.DONE
     row = slot_rows(listing)[0]
-    assert (row["virus"], row["state"]) == ("利用中", "変更・削除可能")
+    assert (row["virus"], row["state"]) == ("利用する", "変更・削除可能")
 
 
 def test_d4_7_cancel_with_nothing_pending_goes_back_to_the_list(customer_client, mailbox):
@@ -206,9 +208,9 @@ def test_d4_7_cancel_twice_cancels_once(customer_client, customer, mailbox):
 
 def test_d4_7_after_a_cancel_the_slot_can_be_applied_for_again(customer_client, mailbox):
     customer_client.post(change_url(1), account_only("opqrstu"))
-    customer_client.post(CONFIRM, {"mail_to": []})
+    post_confirm(customer_client, {"mail_to": []})
     customer_client.post(cancel_url(1))
     customer_client.post(change_url(1), account_only("opqrstu"))
-    customer_client.post(CONFIRM, {"mail_to": []})
+    post_confirm(customer_client, {"mail_to": []})
     assert Application.objects.filter(status=Application.Status.ACCEPTED).count() == 1
     assert Application.objects.filter(status=Application.Status.CANCELLED).count() == 1

@@ -3,12 +3,12 @@
 import pytest
 from django.urls import reverse
 
+from madoguchi.applications.eligibility import PAPER_APPLICATION
 from madoguchi.applications.models import Application
 from madoguchi.applications.services import claim_application
 from madoguchi.contracts.models import Contract
 from madoguchi.contracts.tests.pages import JAPANESE, attr, dom, find_all, page_text, text
 from madoguchi.mailboxes.models import AccountName, Mailbox, MailboxOrder
-from madoguchi.mailboxes.services import PAPER_APPLICATION
 from madoguchi.mailboxes.tests.desk_pages import (
     CONFIRM,
     LIST,
@@ -35,7 +35,7 @@ CAUTION = (
 )
 # The seed's texts of the list (1.2.2 ②, 1.2.6 ②), the price table included.
 SEED_TEXTS = [
-    "お申し込み内容入力",
+    "お申込み内容入力",
     "■追加・変更・削除の申込み",
     "最大4個までのメールアカウントをご利用いただけます。",
     "申込書等にご記入いただく個人情報の取り扱いについては",
@@ -106,7 +106,7 @@ def test_d4_1_every_state_with_its_buttons(customer_client, customer, mailbox):
         {
             "no": "01",
             "account": "abcdefg@arrow.example.ne.jp",
-            "virus": "—",
+            "virus": "利用しない",
             "state": "変更・削除可能",
             "buttons": ["変更", "削除"],
             "hrefs": [change_url(1), delete_url(1)],
@@ -114,7 +114,7 @@ def test_d4_1_every_state_with_its_buttons(customer_client, customer, mailbox):
         {
             "no": "02",
             "account": "k04xm40u@arrow.example.ne.jp",
-            "virus": "利用中",
+            "virus": "利用する",
             "state": "変更・削除可能",
             "buttons": ["変更", "削除"],
             "hrefs": [change_url(2), delete_url(2)],
@@ -122,7 +122,7 @@ def test_d4_1_every_state_with_its_buttons(customer_client, customer, mailbox):
         {
             "no": "03",
             "account": "changing@dune.example.ne.jp",
-            "virus": "—",
+            "virus": "利用しない",
             "state": "お申込み処理中",
             "buttons": ["キャンセル"],
             "hrefs": [cancel_url(3)],
@@ -185,7 +185,7 @@ def test_d4_1_four_mailboxes_fill_every_slot(
     with django_assert_max_num_queries(8):
         rows = slot_rows(customer_client.get(LIST))
     assert [row["state"] for row in rows] == ["変更・削除可能"] * 4
-    assert [row["virus"] for row in rows] == ["—", "利用中", "—", "利用中"]
+    assert [row["virus"] for row in rows] == ["利用しない", "利用する", "利用しない", "利用する"]
     assert all(row["buttons"] == ["変更", "削除"] for row in rows)
 
 
@@ -227,11 +227,12 @@ def test_d4_11_paper_application_list_shows_the_caution_and_only_cancel(
     assert PAPER_APPLICATION in alerts(response)
     assert JAPANESE.search(PAPER_APPLICATION)
     rows = slot_rows(response)
+    # The states say no application can be made online now (not 「変更・削除可能」).
     assert [row["state"] for row in rows] == [
-        "変更・削除可能",
+        "オンラインでのお申込み不可",
         "お申込み処理中",
-        "追加可能",
-        "追加可能",
+        "オンラインでのお申込み不可",
+        "オンラインでのお申込み不可",
     ]
     # New applications are refused; withdrawing the pending one stays possible (D4.7).
     assert [row["buttons"] for row in rows] == [[], ["キャンセル"], [], []]
@@ -326,7 +327,7 @@ def test_d2_2_status_page_lists_mail_accounts_charge_and_pending_applications(
     response = customer_client.get(reverse("desk:status"))
     assert status_table(response, "options") == [
         ["01", "abcdefg@arrow.example.ne.jp", "利用しない"],
-        ["02", "k04xm40u@arrow.example.ne.jp", "利用中"],
+        ["02", "k04xm40u@arrow.example.ne.jp", "利用する"],
     ]
     # 2 addresses (250) + 1 virus check (200): the charge in use, not the one applied for.
     charge = find_all(dom(response), lambda e: attr(e, "id") == "options-charge")[0]

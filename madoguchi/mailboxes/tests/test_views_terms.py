@@ -14,6 +14,7 @@ from madoguchi.mailboxes.tests.desk_pages import (
     add_data,
     add_url,
     change_url,
+    post_confirm,
     steps,
     virus_only,
 )
@@ -103,7 +104,7 @@ def test_d4_3_declining_the_terms_abandons_the_application(
     assert not MailboxOrder.objects.exists()
     assert set(AccountName.objects.values_list("name", flat=True)) == {"abcdefg", "k04xm40u"}
     assert customer_client.get(CONFIRM)["Location"] == LIST
-    assert customer_client.post(CONFIRM)["Location"] == LIST
+    assert post_confirm(customer_client)["Location"] == LIST
     assert not Application.objects.exists()
     assert Mailbox.objects.get(slot=1).virus_check is False
 
@@ -115,12 +116,12 @@ def test_d4_3_skipping_the_terms_sends_back_to_them(
     url, data = TURNING_ON[case]
     customer_client.post(url, data)
     assert customer_client.get(CONFIRM)["Location"] == TERMS
-    response = customer_client.post(CONFIRM, {"mail_to": ["abcdefg@arrow.example.ne.jp"]})
+    response = post_confirm(customer_client, {"mail_to": ["abcdefg@arrow.example.ne.jp"]})
     assert response["Location"] == TERMS
     assert not Application.objects.exists()
     # Agreeing afterwards lets it through.
     customer_client.post(TERMS, {"agree": "1"})
-    customer_client.post(CONFIRM, {"mail_to": []})
+    post_confirm(customer_client, {"mail_to": []})
     assert Application.objects.count() == 1
 
 

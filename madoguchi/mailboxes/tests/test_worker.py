@@ -12,12 +12,12 @@ from django_tasks_db.models import DBTaskResult
 from madoguchi.applications.models import Application
 from madoguchi.mailboxes.models import AccountName, Mailbox, MailboxOrder
 from madoguchi.mailboxes.tests.factories import NEW_MAIL_PASSWORD, MailboxFactory, submit
+from madoguchi.outbox.models import Mail
 from madoguchi.provisioning.models import VirtualUser
 from madoguchi.testing.workers import queue_settled, run_command, smtp_env, status_of, wait_for
 
-PROCESS_TASK = "madoguchi.mailboxes.tasks.process_mailbox_order"
-MAIL_TASK = "madoguchi.applications.tasks.send_application_mail"
-OUTCOME_TASK = "madoguchi.applications.tasks.send_outcome_mail"
+PROCESS_TASK = "madoguchi.applications.tasks.process_application"
+DELIVER_TASK = "madoguchi.outbox.tasks.deliver_mail"
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -44,7 +44,7 @@ def test_x3_d4_8_real_worker_carries_out_an_add(
     )
     assert status_of(application) == Application.Status.ACCEPTED
     queued = DBTaskResult.objects.all()
-    assert sorted(task.task_path for task in queued) == sorted([PROCESS_TASK, MAIL_TASK])
+    assert sorted(task.task_path for task in queued) == sorted([PROCESS_TASK, DELIVER_TASK])
     assert not Mailbox.objects.filter(slot=2).exists()  # nothing done by the submission
 
     worker = processes.worker(**smtp_env(smtp_server))
@@ -60,7 +60,11 @@ def test_x3_d4_8_real_worker_carries_out_an_add(
     assert MailboxOrder.objects.get().password_hash == ""
     recipients = sorted(mail.rcpt_to for mail in smtp_server.received)
     assert recipients == sorted([["boss@example.com"], [contract.contact_email]])
-    assert DBTaskResult.objects.filter(task_path=OUTCOME_TASK, status="SUCCESSFUL").count() == 1
+    # Both went through the outbox: sent, with the relay's reply kept.
+    assert set(Mail.objects.values_list("status", flat=True)) == {Mail.Status.SENT}
+    assert all(
+        reply.startswith("250") for reply in Mail.objects.values_list("last_reply", flat=True)
+    )
 
 
 def test_x3_killed_worker_mailbox_application_completes_exactly_once(

@@ -1,4 +1,5 @@
-"""P1, X3: the publish task is idempotent and never lets an older change win."""
+"""P1, X3: the network password kind's processing (the one skeleton) is idempotent and
+never lets an older change win."""
 
 from datetime import timedelta
 
@@ -6,13 +7,16 @@ import pytest
 from django.utils import timezone
 from passlib.hash import sha512_crypt
 
+from madoguchi.applications import services as lifecycle
 from madoguchi.applications.models import Application
-from madoguchi.applications.services import fail_application_by_operator, submit_application
+from madoguchi.applications.services import (
+    fail_application_by_operator,
+    process_application,
+    submit_application,
+)
 from madoguchi.audit.models import AuditEntry
-from madoguchi.provisioning import services as provisioning
 from madoguchi.provisioning.models import RadCheck
 from madoguchi.provisioning.services import network_password_hash
-from madoguchi.provisioning.tasks import publish_network_password
 
 pytestmark = pytest.mark.django_db
 
@@ -21,10 +25,10 @@ def network_password_application(user, password: str, *, age: timedelta = timede
     """An accepted change to ``password``; its work is not enqueued (no commit in the test)."""
     application = submit_application(
         contract=user.contract,
-        kind=Application.Kind.NETWORK_PASSWORD,
+        kind="network_password",
         user=user,
-        before={"認証ID": user.username},
-        after={"認証ID": user.username, "認証パスワード": "変更"},
+        before={"login_id": user.username, "password": "hidden"},
+        after={"password": "changed"},
         work={"radius_hash": network_password_hash(password)},
     )
     Application.objects.filter(pk=application.pk).update(submitted_at=timezone.now() - age)
@@ -35,13 +39,13 @@ def network_password_application(user, password: str, *, age: timedelta = timede
 def test_p1_publish_twice_writes_once(customer):
     """X3: a second run of the task for the same application changes nothing."""
     application = network_password_application(customer, "Abc-1234")
-    assert publish_network_password.call(application_id=application.pk) is True
+    assert process_application(application.pk) is True
     row = RadCheck.objects.get(username=customer.username)
     assert sha512_crypt.verify("Abc-1234", row.value)
     # If the second run wrote, it would put the application's hash back over this marker.
     RadCheck.objects.filter(pk=row.pk).update(value="marker")
 
-    assert publish_network_password.call(application_id=application.pk) is False
+    assert process_application(application.pk) is False
 
     assert RadCheck.objects.get().value == "marker"
     application.refresh_from_db()
@@ -53,8 +57,8 @@ def test_p1_publish_replaces_the_previous_credential(customer):
     """P1: one Crypt-Password row per user; a later change replaces it."""
     first = network_password_application(customer, "Abc-1234", age=timedelta(hours=2))
     second = network_password_application(customer, "Xyz-5678")
-    publish_network_password.call(application_id=first.pk)
-    publish_network_password.call(application_id=second.pk)
+    process_application(first.pk)
+    process_application(second.pk)
     row = RadCheck.objects.get(username=customer.username)
     assert (row.attribute, row.op) == ("Crypt-Password", ":=")
     assert sha512_crypt.verify("Xyz-5678", row.value)
@@ -65,8 +69,8 @@ def test_p1_older_application_does_not_overwrite_newer_hash(customer):
     """X3: an older change processed late (e.g. re-enqueued by reconcile) does not win."""
     older = network_password_application(customer, "Old-1234", age=timedelta(hours=2))
     newer = network_password_application(customer, "New-5678")
-    publish_network_password.call(application_id=newer.pk)
-    publish_network_password.call(application_id=older.pk)
+    process_application(newer.pk)
+    process_application(older.pk)
 
     row = RadCheck.objects.get(username=customer.username)
     assert sha512_crypt.verify("New-5678", row.value)
@@ -76,14 +80,14 @@ def test_p1_older_application_does_not_overwrite_newer_hash(customer):
 
 def test_p1_publish_of_unknown_application_does_nothing(customer):
     """X3: a wake-up for an application that no longer exists is harmless."""
-    assert publish_network_password.call(application_id=999_999) is False
+    assert process_application(999_999) is False
     assert not RadCheck.objects.exists()
 
 
 def test_p1_radcheck_never_holds_plaintext(customer):
     """P1: the stored value is a SHA-512-crypt hash, not the password."""
     application = network_password_application(customer, "Abc-1234")
-    publish_network_password.call(application_id=application.pk)
+    process_application(application.pk)
     value = RadCheck.objects.get().value
     assert "Abc-1234" not in value
     assert sha512_crypt.identify(value)
@@ -93,7 +97,7 @@ def test_p1_radius_hash_is_not_kept_once_published(customer):
     """P1: the application's ``work`` (the RADIUS hash) is cleared when it completes."""
     application = network_password_application(customer, "Abc-1234")
     radius_hash = application.work["radius_hash"]
-    publish_network_password.call(application_id=application.pk)
+    process_application(application.pk)
 
     application.refresh_from_db()
     assert application.status == Application.Status.DONE
@@ -109,7 +113,7 @@ def stalled_worker(monkeypatch):
     later claim is an ordinary one."""
 
     def stall(meanwhile):
-        claim = provisioning.claim_application
+        claim = lifecycle.claim_application
         stalled = []
 
         def claim_then_stall(application_id):
@@ -122,7 +126,7 @@ def stalled_worker(monkeypatch):
                 meanwhile(Application.objects.get(pk=application_id))
             return claimed
 
-        monkeypatch.setattr(provisioning, "claim_application", claim_then_stall)
+        monkeypatch.setattr(lifecycle, "claim_application", claim_then_stall)
 
     return stall
 
@@ -140,7 +144,7 @@ def test_p1_b1_application_failed_by_an_operator_meanwhile_is_not_published(
         )
     )
 
-    assert publish_network_password.call(application_id=application.pk) is False
+    assert process_application(application.pk) is False
 
     assert not RadCheck.objects.exists()
     application.refresh_from_db()
@@ -158,12 +162,12 @@ def test_p1_x3_application_finished_by_another_worker_meanwhile_is_not_published
     application = network_password_application(customer, "Abc-1234")
 
     def another_worker_finishes(stale):
-        assert publish_network_password.call(application_id=stale.pk) is True
+        assert process_application(stale.pk) is True
         RadCheck.objects.update(value="marker")
 
     stalled_worker(another_worker_finishes)
 
-    assert publish_network_password.call(application_id=application.pk) is False
+    assert process_application(application.pk) is False
 
     assert RadCheck.objects.get().value == "marker"
     application.refresh_from_db()

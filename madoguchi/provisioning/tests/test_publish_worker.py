@@ -25,8 +25,8 @@ from madoguchi.testing.workers import (
 )
 
 NEW = "Abc-1234"
-PUBLISH_TASK = "madoguchi.provisioning.tasks.publish_network_password"
-MAIL_TASK = "madoguchi.applications.tasks.send_application_mail"
+PUBLISH_TASK = "madoguchi.applications.tasks.process_application"
+MAIL_TASK = "madoguchi.outbox.tasks.deliver_mail"
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -54,8 +54,8 @@ def test_p1_d3_4_real_worker_publishes_crypt_password(
     queued = DBTaskResult.objects.all()
     assert sorted(task.task_path for task in queued) == sorted([MAIL_TASK, PUBLISH_TASK])
     assert {task.status for task in queued} == {"READY"}
-    for task in queued:
-        assert task.args_kwargs == {"args": [], "kwargs": {"application_id": application.pk}}
+    (process,) = [task for task in queued if task.task_path == PUBLISH_TASK]
+    assert process.args_kwargs == {"args": [], "kwargs": {"application_id": application.pk}}
     assert not RadCheck.objects.exists()  # nothing published by the web request itself
 
     worker = processes.worker(**smtp_env(smtp_server))

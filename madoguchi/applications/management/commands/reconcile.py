@@ -1,4 +1,4 @@
-"""Re-enqueue application work whose worker died or whose wake-up was lost.
+"""Re-enqueue application work and mails whose worker died or whose wake-up was lost.
 
 Run by cron (every minute) in production, in a loop by ``make run``.
 """
@@ -11,12 +11,16 @@ from django.core.management.base import BaseCommand
 from django.db import DatabaseError, close_old_connections
 
 from madoguchi.applications.services import reconcile_applications
+from madoguchi.outbox.services import reconcile_outbox
 
 logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
-    help = "Re-enqueue applications whose lease expired or that were never picked up."
+    help = (
+        "Re-enqueue applications whose lease expired or that were never picked up, and wake "
+        "a worker for mails nobody sent."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--loop", type=float, default=0, help="repeat every N seconds")
@@ -45,3 +49,6 @@ class Command(BaseCommand):
         count = reconcile_applications()
         if verbosity > 1 or count:
             self.stdout.write(f"re-enqueued {count} application(s)")
+        mails = reconcile_outbox()
+        if verbosity > 1 or mails:
+            self.stdout.write(f"woke a worker for {mails} waiting mail(s)")

@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PG_URL ?= postgres://postgres@127.0.0.1:5432/madoguchi
 
-.PHONY: run test setup browser-deps lint check-deploy test-sqlite test-postgres bench clean
+.PHONY: run test setup browser-deps server-deps lint check-deploy test-sqlite test-postgres bench clean
 
 setup: $(STAMP)
 
@@ -32,6 +32,17 @@ browser-deps:
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
 	fi
 
+# Debian's FreeRADIUS and Dovecot with their SQLite and PostgreSQL drivers: the server tests
+# (pytest -m servers) run them on loopback with the configuration in deploy/.
+SERVER_PACKAGES := freeradius freeradius-utils freeradius-postgresql dovecot-core dovecot-sqlite dovecot-pgsql
+server-deps:
+	@installed="$$(dpkg-query -W -f='$${Status}\n' $(SERVER_PACKAGES) 2>/dev/null | grep -c 'ok installed$$')"; \
+	if [ "$$installed" != "$(words $(SERVER_PACKAGES))" ]; then \
+		echo "installing $(SERVER_PACKAGES) with apt-get"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(SERVER_PACKAGES) >/dev/null; \
+	fi
+
 run: setup
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
@@ -46,10 +57,10 @@ check-deploy: setup
 	env $$(grep -v '^#' docs/production.env | xargs) DJANGO_SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 
-test-sqlite: setup browser-deps
+test-sqlite: setup browser-deps server-deps
 	env -u DATABASE_URL $(BIN)/pytest
 
-test-postgres: setup browser-deps
+test-postgres: setup browser-deps server-deps
 	@url="$${DATABASE_URL:-$(PG_URL)}"; \
 	if $(BIN)/python bin/pg-reachable "$$url"; then \
 		echo "== PostgreSQL: $$url"; DATABASE_URL="$$url" $(BIN)/pytest; \

@@ -16,7 +16,6 @@ import pytest
 from axes.models import AccessAttempt
 from django.contrib.sessions.models import Session
 from django.core.management import call_command
-from django.db import connection
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 from passlib.hash import sha512_crypt
@@ -24,6 +23,7 @@ from passlib.hash import sha512_crypt
 from madoguchi.applications.models import Application
 from madoguchi.contracts.tests.factories import DeskUserFactory
 from madoguchi.provisioning.models import RadCheck
+from madoguchi.testing.tables import table_scan
 from madoguchi.testing.workers import smtp_env, submit_password_change, wait_for
 
 OLD = "Vk3q-Orig"
@@ -43,25 +43,6 @@ def database_dump() -> str:
     out = StringIO()
     call_command("dumpdata", stdout=out)
     return out.getvalue()
-
-
-def table_scan() -> str:
-    """Every row of every table as text, binary columns decoded."""
-    lines = []
-    with connection.cursor() as cursor:
-        for table in connection.introspection.table_names(cursor):
-            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")
-            for row in cursor.fetchall():
-                lines.append(" ".join(text_of(value) for value in row))
-    return "\n".join(lines)
-
-
-def text_of(value) -> str:
-    if isinstance(value, memoryview):
-        value = value.tobytes()
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    return str(value)
 
 
 def sessions() -> str:

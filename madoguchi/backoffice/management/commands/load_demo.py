@@ -105,7 +105,6 @@ def load_demo() -> None:
 
 
 def load_demo_mailboxes() -> None:
-    mail_hash = None
     for login, slot, account, host, virus_check in MAILBOXES:
         contract = User.objects.get(username=login).contract
         if Mailbox.objects.filter(contract=contract, slot=slot).exists():
@@ -114,8 +113,12 @@ def load_demo_mailboxes() -> None:
         mailbox = Mailbox.objects.create(
             contract=contract, slot=slot, account=account, host=host, virus_check=virus_check
         )
-        mail_hash = mail_hash or mail_password_hash(DEMO_MAIL_PASSWORD)
-        put_mailbox(email=mailbox.address, password_hash=mail_hash, virus_check=virus_check)
+        # One hash per mailbox: each gets its own salt, as a customer's password would.
+        put_mailbox(
+            email=mailbox.address,
+            password_hash=mail_password_hash(DEMO_MAIL_PASSWORD),
+            virus_check=virus_check,
+        )
         if slot == 1 and not contract.billing_notice_email:
             # The 「口座振替のご案内」 mail goes to the first address (D4.10 follows it).
             contract.billing_notice_email = mailbox.address

@@ -3,6 +3,7 @@
 import unicodedata
 
 from django import forms
+from django.forms.renderers import DjangoTemplates
 
 
 def control_characters_message(label: str) -> str:
@@ -19,3 +20,21 @@ def reject_control_characters(value: str, label: str) -> str:
 # Django's own check for NUL comes first; its Japanese translation reads "enter some
 # characters", so fields that take free text use this message instead.
 NULL_CHARACTERS = "null_characters_not_allowed"
+
+
+class FormRenderer(DjangoTemplates):
+    """Django's form renderer, except that no widget carries ``maxlength`` (``FORM_RENDERER``).
+
+    A browser silently cuts what people type or paste at ``maxlength`` and the form then
+    accepts a value that is not what they typed (a 20-character mail password became its
+    first 16). Lengths are checked on the server only, where a too-long value gets the field's
+    message. Django adds the attribute for every ``max_length``; this drops it, and an
+    explicit one, from every form of the project, the back office's included.
+    """
+
+    def render(self, template_name, context, request=None):
+        widget = context.get("widget")
+        if isinstance(widget, dict) and "maxlength" in widget.get("attrs", {}):
+            attrs = {key: value for key, value in widget["attrs"].items() if key != "maxlength"}
+            context = {**context, "widget": {**widget, "attrs": attrs}}
+        return super().render(template_name, context, request)

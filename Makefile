@@ -7,6 +7,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PG_URL ?= postgres://postgres@127.0.0.1:5432/madoguchi
+# The settings refuse the built-in secret key whenever DEBUG is off: steps that sign nothing
+# that outlives them get a throwaway one (`make run` keeps its own in var/secret-key).
+THROWAWAY_KEY = DJANGO_SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')"
 
 .PHONY: run test setup browser-deps server-deps lint check-deploy test-sqlite test-postgres bench clean
 
@@ -44,8 +47,6 @@ server-deps:
 	fi
 
 run: setup
-	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py load_demo
 	bin/run-local
 
 lint: setup
@@ -53,8 +54,8 @@ lint: setup
 	$(BIN)/ruff format --check .
 
 check-deploy: setup
-	$(BIN)/python manage.py makemigrations --check --dry-run >/dev/null
-	env $$(grep -v '^#' docs/production.env | xargs) DJANGO_SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+	$(THROWAWAY_KEY) $(BIN)/python manage.py makemigrations --check --dry-run >/dev/null
+	env $$(grep -v '^#' docs/production.env | xargs) $(THROWAWAY_KEY) \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 test-sqlite: setup browser-deps server-deps
@@ -73,7 +74,7 @@ test-postgres: setup browser-deps server-deps
 test: lint check-deploy test-sqlite test-postgres
 
 bench: setup
-	$(BIN)/python bench/run.py
+	$(THROWAWAY_KEY) $(BIN)/python bench/run.py
 
 clean:
 	rm -rf $(VENV) var

@@ -16,7 +16,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("MADOGUCHI_VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
-# The local default key only works with DEBUG or in tests; production must set its own.
+# The built-in key is refused unless DEBUG is on (below): production, tests (a pytest plugin,
+# madoguchi.testing.secret_key) and `make run` (var/secret-key) each have their own.
 LOCAL_SECRET_KEY = "insecure-local-development-key-change-me"
 SECRET_KEY = env_str("DJANGO_SECRET_KEY", LOCAL_SECRET_KEY)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
@@ -54,6 +55,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After the messages: a session past its absolute lifetime is logged out with a message.
+    "madoguchi.lib.middleware.absolute_session_lifetime",
+    "madoguchi.lib.middleware.no_store_when_logged_in",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, so that it sees the lockout flag set during authentication.
@@ -61,6 +65,10 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "madoguchi.urls"
+# The Japanese page for a refused form (handler403/404: madoguchi/urls.py).
+CSRF_FAILURE_VIEW = "madoguchi.lib.errors.csrf_failure"
+# Widgets never carry maxlength: the browser would cut input silently (lib/forms.py).
+FORM_RENDERER = "madoguchi.lib.forms.FormRenderer"
 WSGI_APPLICATION = "madoguchi.wsgi.application"
 
 TEMPLATES = [
@@ -85,7 +93,7 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
-        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0, minimum=0),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -121,9 +129,11 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "desk:login"
 LOGIN_REDIRECT_URL = "desk:status"
 
-SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 30 * 60)
+SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 30 * 60, minimum=1)
 SESSION_SAVE_EVERY_REQUEST = True  # the 30 minutes count from the last request (idle timeout)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# However active, a login ends this long after it began (madoguchi.lib.middleware).
+SESSION_ABSOLUTE_SECONDS = env_int("SESSION_ABSOLUTE_SECONDS", 8 * 60 * 60, minimum=60)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
@@ -149,15 +159,19 @@ AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "madoguchi.contracts.views.axes_username"
 # Reverse proxies in front of the portal, each appending to X-Forwarded-For. Axes and the
 # audit log both take the client address from this callable (django-ipware is not used).
-MADOGUCHI_PROXY_COUNT = env_int("MADOGUCHI_PROXY_COUNT", 0)
+MADOGUCHI_PROXY_COUNT = env_int("MADOGUCHI_PROXY_COUNT", 0, minimum=0)
 AXES_CLIENT_IP_CALLABLE = "madoguchi.audit.services.forwarded_client_ip"
 AXES_VERBOSE = False
 
 # --- Security headers ---------------------------------------------------------------------------
 
 SECURE_PRODUCTION = env_bool("MADOGUCHI_SECURE", False)
-if SECURE_PRODUCTION and SECRET_KEY == LOCAL_SECRET_KEY:
-    raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set in production (MADOGUCHI_SECURE=1)")
+if SECRET_KEY == LOCAL_SECRET_KEY and (SECURE_PRODUCTION or not DEBUG):
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY must be set: the built-in key is refused whenever DEBUG is off "
+        "(DJANGO_DEBUG=0) and in production (MADOGUCHI_SECURE=1). For local use, "
+        "`make run` keeps one in var/secret-key."
+    )
 SECURE_SSL_REDIRECT = SECURE_PRODUCTION
 SESSION_COOKIE_SECURE = SECURE_PRODUCTION
 CSRF_COOKIE_SECURE = SECURE_PRODUCTION
@@ -209,35 +223,35 @@ STORAGES = {
 
 TASKS = {"default": {"BACKEND": env_str("TASK_BACKEND", "django_tasks_db.DatabaseBackend")}}
 # How long a worker may hold an application before the reconcile command hands it to another.
-APPLICATION_LEASE_SECONDS = env_int("APPLICATION_LEASE_SECONDS", 120)
+APPLICATION_LEASE_SECONDS = env_int("APPLICATION_LEASE_SECONDS", 120, minimum=1)
 # Work that has been attempted this often without finishing (its worker raised or died) is
 # failed instead of being claimed again; the customer is told to call.
-APPLICATION_MAX_ATTEMPTS = env_int("APPLICATION_MAX_ATTEMPTS", 5)
+APPLICATION_MAX_ATTEMPTS = env_int("APPLICATION_MAX_ATTEMPTS", 5, minimum=1)
 # An accepted application nobody has claimed this long after it became due (not_before) is
 # enqueued again by reconcile; so is a mail nobody sent this long after it was due.
-APPLICATION_STALE_SECONDS = env_int("APPLICATION_STALE_SECONDS", 60)
+APPLICATION_STALE_SECONDS = env_int("APPLICATION_STALE_SECONDS", 60, minimum=0)
 # Seconds a worker waits before carrying out an application (0 in production; lets demos
 # and fault tests observe the work in flight).
-PROVISIONING_DELAY_SECONDS = env_int("PROVISIONING_DELAY_SECONDS", 0)
+PROVISIONING_DELAY_SECONDS = env_int("PROVISIONING_DELAY_SECONDS", 0, minimum=0)
 # Seconds between a mail account application and its processing: the customer may cancel
 # it until then (D4.7). The demo uses 60 s.
-MAILBOX_PROCESSING_DELAY_SECONDS = env_int("MAILBOX_PROCESSING_DELAY_SECONDS", 600)
+MAILBOX_PROCESSING_DELAY_SECONDS = env_int("MAILBOX_PROCESSING_DELAY_SECONDS", 600, minimum=0)
 # SHA-512-crypt rounds of the network credential published for FreeRADIUS (PAP).
-RADIUS_CRYPT_ROUNDS = env_int("RADIUS_CRYPT_ROUNDS", 100_000)
+RADIUS_CRYPT_ROUNDS = env_int("RADIUS_CRYPT_ROUNDS", 100_000, minimum=1000)
 
 # --- Mail ---------------------------------------------------------------------------------------
 
 # A mail the relay refuses for now (4xx) or that cannot reach the relay is tried again
 # (after 1, 2, 4 … minutes, at most an hour apart) until this many attempts, then failed.
-OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 10)
+OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 10, minimum=1)
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "127.0.0.1")
-EMAIL_PORT = env_int("EMAIL_PORT", 1025)
+EMAIL_PORT = env_int("EMAIL_PORT", 1025, minimum=1, maximum=65535)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
-EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "madoguchi <support@example.ne.jp>")
 # No Reply-To by default: the mails say they come from an address that takes no replies.
 EMAIL_REPLY_TO = env_list("EMAIL_REPLY_TO", [])
@@ -264,9 +278,15 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"expected_refusals": {"()": "madoguchi.lib.log.ExpectedRefusalFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
+        # Everything reaches the root's one handler: Django's own handlers on "django" (its
+        # console in DEBUG) would print each record a second time.
+        "django": {"handlers": [], "level": "INFO"},
+        # A refused page (403) is one warning line, without a traceback.
+        "django.request": {"filters": ["expected_refusals"]},
         "django.db.backends": {"level": "INFO"},
         "axes": {"level": "WARNING"},
         "mail.log": {"level": "WARNING"},  # aiosmtpd's per-connection chatter (SMTP catcher)

@@ -12,3 +12,8 @@ urlpatterns = [
     path("desk/", include("madoguchi.desk.urls")),
     path("backoffice/", backoffice_site.urls),
 ]
+
+# Japanese error pages in the site's layout (madoguchi/lib/errors.py); Django's own views
+# render templates/400.html and templates/500.html.
+handler403 = "madoguchi.lib.errors.permission_denied"
+handler404 = "madoguchi.lib.errors.page_not_found"

@@ -5,7 +5,6 @@ from django.contrib.auth.hashers import check_password
 
 from madoguchi.lib.forms import (
     NULL_CHARACTERS,
-    UntruncatedMixin,
     control_characters_message,
     reject_control_characters,
 )
@@ -54,7 +53,7 @@ def password_rule_errors(password: str) -> list[str]:
     return errors
 
 
-class NetworkPasswordForm(UntruncatedMixin, forms.Form):
+class NetworkPasswordForm(forms.Form):
     current_password = password_field("現在の認証パスワード", "current-password")
     new_password = password_field("新しい認証パスワード", "new-password")
     new_password_confirm = password_field("新しい認証パスワード(確認用)", "new-password")

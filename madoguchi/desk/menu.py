@@ -12,7 +12,7 @@ from functools import wraps
 from django.urls import reverse
 
 from madoguchi.applications import eligibility
-from madoguchi.lib.refusals import refuse
+from madoguchi.lib.errors import refuse
 
 
 @dataclass(frozen=True)

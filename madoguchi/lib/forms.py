@@ -3,6 +3,7 @@
 import unicodedata
 
 from django import forms
+from django.forms.renderers import DjangoTemplates
 
 
 def control_characters_message(label: str) -> str:
@@ -21,15 +22,19 @@ def reject_control_characters(value: str, label: str) -> str:
 NULL_CHARACTERS = "null_characters_not_allowed"
 
 
-class UntruncatedMixin:
-    """Never let the browser cut input short: no ``maxlength`` on any widget.
+class FormRenderer(DjangoTemplates):
+    """Django's form renderer, except that no widget carries ``maxlength`` (``FORM_RENDERER``).
 
-    Django renders a field's ``max_length`` as ``maxlength``, which silently truncates what
-    is typed or pasted (a 17-character password became a 16-character one). The server
-    refuses overlong input with the rule's own message instead.
+    A browser silently cuts what people type or paste at ``maxlength`` and the form then
+    accepts a value that is not what they typed (a 20-character mail password became its
+    first 16). Lengths are checked on the server only, where a too-long value gets the field's
+    message. Django adds the attribute for every ``max_length``; this drops it, and an
+    explicit one, from every form of the project, the back office's included.
     """
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            field.widget.attrs.pop("maxlength", None)
+    def render(self, template_name, context, request=None):
+        widget = context.get("widget")
+        if isinstance(widget, dict) and "maxlength" in widget.get("attrs", {}):
+            attrs = {key: value for key, value in widget["attrs"].items() if key != "maxlength"}
+            context = {**context, "widget": {**widget, "attrs": attrs}}
+        return super().render(template_name, context, request)

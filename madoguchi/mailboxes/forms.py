@@ -7,7 +7,7 @@ patterns' fields is ignored, never validated and never stored (D4.2).
 
 from django import forms
 
-from madoguchi.lib.forms import NULL_CHARACTERS, UntruncatedMixin, control_characters_message
+from madoguchi.lib.forms import NULL_CHARACTERS, control_characters_message
 from madoguchi.mailboxes.models import AccountName
 from madoguchi.mailboxes.rules import (
     ACCOUNT_MESSAGES,
@@ -101,7 +101,7 @@ class AccountFieldsMixin:
         return cleaned
 
 
-class VirusOnlyForm(UntruncatedMixin, forms.Form):
+class VirusOnlyForm(forms.Form):
     """Pattern (a): 「ウィルスチェックサービスのみ変更申込みをする。」"""
 
     virus_check = virus_field()
@@ -117,7 +117,7 @@ class VirusOnlyForm(UntruncatedMixin, forms.Form):
         return value
 
 
-class AccountAndVirusForm(UntruncatedMixin, AccountFieldsMixin, forms.Form):
+class AccountAndVirusForm(AccountFieldsMixin, forms.Form):
     """Pattern (b): 「メールアカウントと、ウィルスチェックサービスを同時に変更申込みする。」"""
 
     account = account_field()
@@ -130,7 +130,7 @@ class AccountAndVirusForm(UntruncatedMixin, AccountFieldsMixin, forms.Form):
         self.current_account = current_account
 
 
-class AccountOnlyForm(UntruncatedMixin, AccountFieldsMixin, forms.Form):
+class AccountOnlyForm(AccountFieldsMixin, forms.Form):
     """Pattern (c): 「メールアカウントのみ変更申込みをする。」"""
 
     account = account_field()
@@ -227,7 +227,7 @@ class ChangeForms:
         return [(key, PATTERNS[key][0], self.patterns[key]) for key in PATTERNS]
 
 
-class AddForm(UntruncatedMixin, AccountFieldsMixin, forms.Form):
+class AddForm(AccountFieldsMixin, forms.Form):
     """「追加」 on an empty slot (D4.5)."""
 
     account = account_field()

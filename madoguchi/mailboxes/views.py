@@ -15,8 +15,8 @@ from madoguchi.applications.services import DuplicateSubmission
 from madoguchi.audit.services import client_ip
 from madoguchi.contracts.access import desk_login_required
 from madoguchi.lib.drafts import Flow
+from madoguchi.lib.errors import refuse
 from madoguchi.lib.passwords import SYMBOLS
-from madoguchi.lib.refusals import refuse
 from madoguchi.mailboxes import services
 from madoguchi.mailboxes.forms import AddForm, ChangeForms, ConfirmMailForm
 from madoguchi.mailboxes.models import AccountName, Mailbox, MailboxOrder

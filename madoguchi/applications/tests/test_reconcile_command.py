@@ -57,6 +57,7 @@ class Stopped(Exception):
     """Ends the loop in the test (a signal would end it in production)."""
 
 
+@pytest.mark.django_db  # each round checks the connection (close_old_connections)
 def test_x3_reconcile_loop_survives_a_database_error(monkeypatch, caplog):
     """X3: the database restarts (or SQLite is locked) during a round: the loop logs it and
     tries again next round instead of dying (and stopping ``bin/run-local`` with it)."""
@@ -86,6 +87,7 @@ def test_x3_reconcile_loop_survives_a_database_error(monkeypatch, caplog):
     assert signal.getsignal(signal.SIGTERM) == previous_handler
 
 
+@pytest.mark.django_db
 def test_x3_reconcile_once_reports_a_database_error(monkeypatch):
     """Run once (cron), a database error ends the command with the error (cron mails it)."""
 

@@ -66,7 +66,14 @@ def test_issue2_check_deploy_passes_with_the_production_variables(tmp_path):
 
 def test_issue2_check_deploy_fails_without_them(tmp_path):
     """Guards the test above: the same check does report a local configuration."""
-    result = manage(tmp_path, "check", "--deploy", "--fail-level", "WARNING")
+    result = manage(
+        tmp_path,
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+    )
     assert result.returncode != 0
     assert "security.W004" in result.stderr  # no HSTS
 
@@ -78,4 +85,19 @@ def test_issue2_secure_mode_refuses_to_start_without_a_secret_key(tmp_path, secr
         variables["DJANGO_SECRET_KEY"] = secret
     result = manage(tmp_path, "check", **variables)
     assert result.returncode != 0
-    assert "DJANGO_SECRET_KEY must be set in production" in result.stderr
+    assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+@pytest.mark.parametrize("debug", [None, "0", "off"])
+def test_issue6_finding7_the_built_in_key_is_refused_whenever_debug_is_off(tmp_path, debug):
+    """Finding 7: not only with MADOGUCHI_SECURE=1; DEBUG off is the default."""
+    variables = {} if debug is None else {"DJANGO_DEBUG": debug}
+    result = manage(tmp_path, "check", **variables)
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+def test_issue6_finding7_the_built_in_key_is_accepted_with_debug_on(tmp_path):
+    """Guards the test above: local development with DJANGO_DEBUG=1 needs no key."""
+    result = manage(tmp_path, "check", DJANGO_DEBUG="1")
+    assert result.returncode == 0, result.stderr

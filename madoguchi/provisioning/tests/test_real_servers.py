@@ -107,7 +107,7 @@ def test_p1_published_password_accepted_wrong_and_old_rejected_none_stored(radiu
 
     client.force_login(user)
     submit_password_change(client, current=OLD, new=NEW)
-    application = Application.objects.get(kind=Application.Kind.NETWORK_PASSWORD)
+    application = Application.objects.get(kind="network_password")
     assert application.status == Application.Status.DONE
     status = client.get(reverse("desk:status")).content.decode()
     assert application.number in status and "完了" in status

@@ -36,7 +36,9 @@ class MenuItem:
         if match is None:
             return False
         if match.view_name == self.url_name:
-            return tuple(match.args) + tuple(match.kwargs.values()) == tuple(self.url_args)
+            # Items of one view told apart by their arguments (the four phone pages).
+            shown = tuple(match.args) + tuple(str(v) for v in match.captured_kwargs.values())
+            return not self.url_args or shown == tuple(self.url_args)
         return any(
             match.view_name.startswith(name) if name.endswith(":") else match.view_name == name
             for name in self.also_current

@@ -13,6 +13,7 @@ class ReceivedMail:
     mail_from: str
     rcpt_to: list[str]
     raw: bytes
+    peer: tuple = ()  # the client's (address, port): one per SMTP connection
 
     @property
     def message(self) -> EmailMessage:
@@ -30,12 +31,22 @@ class ReceivedMail:
 @dataclass
 class RecordingHandler:
     received: list[ReceivedMail] = field(default_factory=list)
+    # Recipients the server refuses, with the reply it gives (e.g. "451 4.2.0 try later").
+    refuse: dict[str, str] = field(default_factory=dict)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            return self.refuse[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         self.received.append(
-            ReceivedMail(envelope.mail_from, list(envelope.rcpt_tos), envelope.content)
+            ReceivedMail(
+                envelope.mail_from, list(envelope.rcpt_tos), envelope.content, session.peer
+            )
         )
-        return "250 OK"
+        return "250 2.0.0 Ok: queued"
 
 
 def free_port() -> int:

@@ -50,7 +50,7 @@ def status(request):
 @never_cache
 def password_input(request):
     available_at = services.password_change_available_at(request.user)
-    form = NetworkPasswordForm(request.POST or None, user=request.user)
+    form = NetworkPasswordForm(request.POST or None, user=request.user, request=request)
     if request.method == "POST" and available_at is None and form.is_valid():
         draft = services.hash_network_password(form.cleaned_data["new_password"])
         draft["key"] = uuid.uuid4().hex

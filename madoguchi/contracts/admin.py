@@ -167,10 +167,10 @@ class ContractAdmin(admin.ModelAdmin):
         parts = []
         if state.locked_until:
             until = format_datetime(state.locked_until)
-            parts.append(f"未登録のブラウザからのログインを {until} まで停止")
+            parts.append(f"ログイン実績のないブラウザからのログインを {until} まで停止")
         if state.devices_locked_until:
             parts.append(
-                f"ログインしたことのあるブラウザ {len(state.devices_locked_until)} 台を "
+                f"ログイン実績のあるブラウザ {len(state.devices_locked_until)} 台を "
                 f"{format_datetime(state.devices_locked_until[-1])} まで停止"
             )
         return f"ロック中（{'、'.join(parts)}、{failures}）"

@@ -13,7 +13,7 @@ from madoguchi.throttling.models import LoginLock
 class LoginLockAdmin(admin.ModelAdmin):
     """Read only: locks are made by failures and lifted by the action (audited, X7)."""
 
-    list_display = ["login_scope", "kind", "target", "locked_at", "locked_until"]
+    list_display = ["login_scope", "kind", "target", "locked_until"]
     list_filter = ["kind"]
     search_fields = ["key", "username"]
     actions = ["lift"]

@@ -47,8 +47,8 @@ class LoginLock(models.Model):
     """Logins refused until ``locked_until``: an ID, one browser for an ID, or an address."""
 
     class Kind(models.TextChoices):
-        ID = "id", _("ID（未登録のブラウザ）")
-        DEVICE = "device", _("ログインしたことのあるブラウザ")
+        ID = "id", _("ID")
+        DEVICE = "device", _("ログイン実績のあるブラウザ")
         ADDRESS = "address", _("IPアドレス")
 
     scope = models.CharField(_("ログイン先"), max_length=20)

@@ -330,8 +330,8 @@ def describe(lock: LoginLock) -> str:
     scope = SCOPES.get(lock.scope)
     where = scope.title if scope else lock.scope
     target = {
-        LoginLock.Kind.ID: f"{lock.key}（未登録のブラウザ）",
-        LoginLock.Kind.DEVICE: f"{lock.username}（ログインしたことのあるブラウザ）",
+        LoginLock.Kind.ID: f"{lock.key}（ログイン実績のないブラウザ）",
+        LoginLock.Kind.DEVICE: f"{lock.username}（ログイン実績のあるブラウザ）",
         LoginLock.Kind.ADDRESS: f"IPアドレス {lock.key}",
     }[lock.kind]
     return f"{where}：{target}、{format_datetime(lock.locked_until)} まで"

@@ -179,7 +179,7 @@ def test_b4_d1_2_locked_login_shows_and_unlock_button_lets_the_customer_in(
 
     detail = operator_client.get(url("contracts_contract_change", customer.contract.pk))
     assert (
-        "ロック中（未登録のブラウザからのログインを 2024/01/11(木) 09:15 まで停止、"
+        "ロック中（ログイン実績のないブラウザからのログインを 2024/01/11(木) 09:15 まで停止、"
         "15分以内の失敗 5 回）" in page_text(detail)
     )
     locked = operator_client.get(url("contracts_contract_changelist"), {"locked": "yes"})
@@ -226,7 +226,7 @@ def test_b4_d1_2_lock_display_follows_the_id_rule(
     # The fifth failure, from yet another address, locks the ID (not an address).
     assert post_login(desk, customer.username, "Wrong-5", ip="10.0.5.9").status_code == 429
     text = page_text(operator_client.get(detail_url))
-    assert "未登録のブラウザからのログインを 2024/01/11(木) 09:15 まで停止" in text
+    assert "ログイン実績のないブラウザからのログインを 2024/01/11(木) 09:15 まで停止" in text
     assert result_rows(operator_client.get(locked_list)) == [customer.contract.customer_number]
 
     # 15 minutes on, the lock and the failures are over.

@@ -63,8 +63,8 @@ class Migration(migrations.Migration):
                     "kind",
                     models.CharField(
                         choices=[
-                            ("id", "ID（未登録のブラウザ）"),
-                            ("device", "ログインしたことのあるブラウザ"),
+                            ("id", "ID"),
+                            ("device", "ログイン実績のあるブラウザ"),
                             ("address", "IPアドレス"),
                         ],
                         max_length=10,

@@ -15,7 +15,7 @@ from django.urls import reverse
 from madoguchi.audit.models import AuditEntry
 from madoguchi.backoffice.tests.conftest import url
 from madoguchi.contracts.services import DESK_LOGINS
-from madoguchi.contracts.tests.factories import DeskUserFactory
+from madoguchi.contracts.tests.factories import DeskUserFactory, OperatorFactory
 from madoguchi.contracts.tests.pages import page_text, post_login
 from madoguchi.throttling import services
 from madoguchi.throttling.models import LoginFailure, LoginLock
@@ -24,6 +24,7 @@ pytestmark = pytest.mark.django_db
 
 START = datetime(2024, 1, 11, 0, 0, tzinfo=UTC)  # 09:00 in Tokyo
 COOKIE = DESK_LOGINS.cookie_name
+OPERATOR_PASSWORD = "Operator-pass-123"  # OperatorFactory's
 
 
 @pytest.fixture
@@ -101,10 +102,12 @@ def test_b4_d1_2_the_back_office_lists_the_locks_that_hold_now(
     text = page_text(response)
     assert "ログインロック" in text
     assert "カスタマサポートデスク" in text
-    assert customer.username in text and "ID（未登録のブラウザ）" in text
-    assert "10.6.6.6" in text and "IPアドレス" in text
+    assert customer.username in text and "10.6.6.6" in text and "IPアドレス" in text
     assert "2024年1月11日9:15" in text.replace(" ", "")  # until when, in Tokyo time
-    assert len(response.context["cl"].result_list) == 2
+    assert {(lock.kind, lock.key) for lock in response.context["cl"].result_list} == {
+        ("id", customer.username),
+        ("address", "10.6.6.6"),
+    }
     # Nothing to add, edit or delete by hand.
     assert operator_client.get(url("throttling_loginlock_add")).status_code == 403
     time_machine.shift(timedelta(minutes=15, seconds=1))
@@ -141,7 +144,7 @@ def test_b4_d1_2_the_lock_list_lifts_locks_audited(
     assert (
         entries[1]
         .before["ロック"]
-        .startswith(f"カスタマサポートデスク：{customer.username}（未登録のブラウザ）、")
+        .startswith(f"カスタマサポートデスク：{customer.username}（ログイン実績のないブラウザ）、")
     )
     assert entries[1].after == {"ロック": "なし"}
     assert post_login(Client(), customer.username, password, ip="10.6.6.6").status_code == 302
@@ -150,3 +153,37 @@ def test_b4_d1_2_the_lock_list_lifts_locks_audited(
 def test_b4_a_customer_cannot_open_the_lock_list(customer_client):
     response = customer_client.get(url("throttling_loginlock_changelist"))
     assert response.status_code == 302 and response["Location"].startswith(url("login"))
+
+
+def test_b4_d1_2_the_login_accounts_list_unlocks_operators_and_desk_ids(
+    operator_client, operator, customer, password
+):
+    """The list action of 「ログインアカウント」 lifts an operator's lock (back office scope) and
+    a desk ID's (desk scope), each audited."""
+    colleague = OperatorFactory(username="operator2")
+    for n in range(5):
+        Client().post(url("login"), {"username": "operator2", "password": f"Wrong-{n}"})
+        post_login(Client(), customer.username, f"Wrong-{n}")
+    assert (
+        Client()
+        .post(url("login"), {"username": "operator2", "password": OPERATOR_PASSWORD})
+        .status_code
+        == 429
+    )
+    response = operator_client.post(
+        url("contracts_user_changelist"),
+        {"action": "unlock_logins", "_selected_action": [colleague.pk, customer.pk]},
+        follow=True,
+    )
+    assert "選択したアカウントのログインロックを解除しました。" in page_text(response)
+    assert not LoginLock.objects.exists()
+    assert sorted(
+        AuditEntry.objects.filter(action="login.unlock").values_list("target", flat=True)
+    ) == sorted(["operator2", customer.username])
+    assert (
+        Client()
+        .post(url("login"), {"username": "operator2", "password": OPERATOR_PASSWORD})
+        .status_code
+        == 302
+    )
+    assert post_login(Client(), customer.username, password).status_code == 302

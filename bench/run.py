@@ -3,9 +3,9 @@
 Absolute figures wander on a shared machine, so every figure is reported as a ratio against a
 baseline measured in the same run (../shared/design/performance.md):
 
-  (a) desk login through the real view (axes + Argon2id + session + audit row) with the OWASP
-      hasher, against Django's default Argon2 parameters (baseline), and a locked-out login,
-      which axes refuses before any hash is computed;
+  (a) desk login through the real view (throttling check + Argon2id + session + audit row)
+      with the OWASP hasher, against Django's default Argon2 parameters (baseline), and a
+      login to a locked ID from an unknown browser, refused before any hash is computed;
       plus the bare hash verification in `nproc` processes (the machine's login capacity);
   (b) the logged-in usage-status page against a hello-world view through the same middleware;
   (c) the number of queries per desk page.
@@ -178,7 +178,7 @@ def bench_logins(n_owasp: int, n_default: int, n_locked: int) -> dict[str, list[
             assert login_post(user.username, "192.0.2.1") == 302, "login failed"  # warm-up
             results[label] = timed(lambda u=user: login_post(u.username, "192.0.2.1"), n)
 
-    # Five failures lock the ID from that address (and the address itself).
+    # Five failures lock the ID for unknown browsers (login_post sends no device cookie).
     locked = make_customer(3, OWASP)
     for _ in range(5):
         login_post(locked.username, "198.51.100.1", password="Wrong-123")
@@ -358,7 +358,7 @@ def report(logins, verify, pages, queries, database, elapsed) -> None:
         f"{median['owasp'] / base:.2f}",
     )
     table.add(
-        "locked out (axes refuses before hashing)",
+        "locked ID (refused before hashing)",
         len(logins["locked"]),
         ms(median["locked"]),
         per_second(median["locked"]),

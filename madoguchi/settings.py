@@ -32,9 +32,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks",
     "django_tasks_db",
-    "axes",
     "csp",
     "madoguchi.audit",
+    "madoguchi.throttling",
     "madoguchi.contracts",
     "madoguchi.applications",
     "madoguchi.outbox",
@@ -60,8 +60,6 @@ MIDDLEWARE = [
     "madoguchi.lib.middleware.no_store_when_logged_in",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
-    # Last, so that it sees the lockout flag set during authentication.
-    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "madoguchi.urls"
@@ -111,11 +109,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- People, passwords, sessions ----------------------------------------------------------------
 
 AUTH_USER_MODEL = "contracts.User"
-AUTHENTICATION_BACKENDS = [
-    # First: refuses a locked-out login before any password hash is computed.
-    "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
-]
+# Login pages call madoguchi.throttling first, so a locked login computes no hash (D1.2).
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
 PASSWORD_HASHERS = [
     "madoguchi.contracts.hashers.OwaspArgon2PasswordHasher",
 ]
@@ -138,30 +133,23 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 
-AXES_FAILURE_LIMIT = 5
-AXES_COOLOFF_TIME = timedelta(minutes=15)
-# D1.2: an ID is locked at the address it was failed from, and that address is locked for
-# every ID (password spraying); other addresses are not, so a stranger cannot lock a customer
-# out at the customer's own address. Each entry locks on its own; a nested list is one
-# combination. (The address entry implies the combination: contracts.services and the back
-# office's lock display count per address.)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
-# A good login clears nothing: axes would clear every failure from that address, so
-# guessing another ID could go on for ever between logins to one's own. Failures simply
-# expire after AXES_COOLOFF_TIME.
-AXES_RESET_ON_SUCCESS = False
-# Attempts refused during a lockout must not restart it, or a third party could keep an
-# address locked forever with one request every few minutes (D1.2).
-AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
-AXES_LOCKOUT_CALLABLE = "madoguchi.contracts.views.locked_out"
-AXES_USERNAME_FORM_FIELD = "username"
-# The desk's form has login_id and realm, not username: `<login_id>@<realm>` on every path.
-AXES_USERNAME_CALLABLE = "madoguchi.contracts.views.axes_username"
-# Reverse proxies in front of the portal, each appending to X-Forwarded-For. Axes and the
-# audit log both take the client address from this callable (django-ipware is not used).
+# Login throttling with device cookies (D1.2, madoguchi/throttling, docs/security.md). Per
+# scope (desk, back office): an ID with LOGIN_FAILURE_LIMIT failures within the window is
+# locked for unknown browsers for LOGIN_LOCKOUT; a browser that logged in to the ID before
+# (a signed device entry) is not, but has its own limit; an address is locked for unknown
+# browsers only after LOGIN_ADDRESS_FAILURE_LIMIT failures across every ID (an office or a
+# carrier NAT is one address). Locks are never extended by refused attempts.
+LOGIN_FAILURE_LIMIT = 5
+LOGIN_FAILURE_WINDOW = timedelta(minutes=15)
+LOGIN_LOCKOUT = timedelta(minutes=15)
+LOGIN_DEVICE_FAILURE_LIMIT = env_int("LOGIN_DEVICE_FAILURE_LIMIT", 5, minimum=1)
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 100, minimum=1)
+LOGIN_DEVICE_COOKIE_AGE = timedelta(days=180)
+# Reverse proxies in front of the portal, each appending to X-Forwarded-For: throttling and
+# the audit log take the client address from audit.services.forwarded_client_ip. Production
+# must say how many (0 included): `check --deploy` warns when it is not set (madoguchi.W001).
 MADOGUCHI_PROXY_COUNT = env_int("MADOGUCHI_PROXY_COUNT", 0, minimum=0)
-AXES_CLIENT_IP_CALLABLE = "madoguchi.audit.services.forwarded_client_ip"
-AXES_VERBOSE = False
+MADOGUCHI_PROXY_COUNT_EXPLICIT = env_str("MADOGUCHI_PROXY_COUNT", "") != ""
 
 # --- Security headers ---------------------------------------------------------------------------
 
@@ -288,7 +276,6 @@ LOGGING = {
         # A refused page (403) is one warning line, without a traceback.
         "django.request": {"filters": ["expected_refusals"]},
         "django.db.backends": {"level": "INFO"},
-        "axes": {"level": "WARNING"},
         "mail.log": {"level": "WARNING"},  # aiosmtpd's per-connection chatter (SMTP catcher)
     },
 }

@@ -13,12 +13,14 @@ while its session was open: logged out on its next desk request, D1.3); ``operat
 
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
+from django.utils import timezone
 
 from madoguchi.applications.mails import mail_context
 from madoguchi.applications.tests.factories import ApplicationFactory
@@ -30,6 +32,7 @@ from madoguchi.mailboxes.tests.factories import MailboxFactory, submit
 from madoguchi.mailcatcher.models import CaughtMail
 from madoguchi.outbox.services import enqueue_mail
 from madoguchi.provisioning.models import RadCheck, VirtualUser
+from madoguchi.throttling.models import LoginLock
 
 ROLES = ("anonymous", "customer", "other_customer", "ended", "operator")
 FLOOR = 590  # the number of checks may only grow (issue 2 made 380, issue 3 590)
@@ -237,6 +240,8 @@ MATRIX: dict[str, dict[str, dict]] = {
     **admin_model("audit_auditentry", add=403, delete=403),
     **admin_model("provisioning_radcheck", add=403, delete=403),
     **admin_model("mailcatcher_caughtmail", add=403, delete=403),
+    # The logins locked now (D1.2): read only; its action lifts them.
+    **admin_model("throttling_loginlock", add=403, delete=403),
 }
 
 
@@ -305,6 +310,13 @@ class Objects:
             "mailboxes.accountname": AccountName.objects.get(name="matrixbox"),
             "provisioning.virtualdomain": self.virtual_user.domain,
             "provisioning.virtualuser": self.virtual_user,
+            "throttling.loginlock": LoginLock.objects.create(
+                scope="desk",
+                kind=LoginLock.Kind.ID,
+                key=customer.username,
+                username=customer.username,
+                locked_until=timezone.now() + timedelta(minutes=15),
+            ),
         }
 
     def value(self, route: str, name: str) -> str:

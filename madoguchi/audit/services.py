@@ -2,7 +2,6 @@
 
 import ipaddress
 
-from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.http import HttpRequest
 
@@ -10,7 +9,8 @@ from madoguchi.audit.models import AuditEntry
 
 
 def forwarded_client_ip(request: HttpRequest) -> str | None:
-    """The client's address behind ``MADOGUCHI_PROXY_COUNT`` proxies (axes' client-IP callable).
+    """The client's address behind ``MADOGUCHI_PROXY_COUNT`` proxies: the one helper that the
+    audit log, login throttling and the applications' recorded address all use.
 
     Each proxy appends the address it was connected from to ``X-Forwarded-For``, so the
     client is the entry the outermost proxy wrote: the N-th from the right. Entries further
@@ -35,10 +35,10 @@ def forwarded_client_ip(request: HttpRequest) -> str | None:
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
-    """The client address exactly as login throttling (axes) counts it."""
+    """The client address exactly as login throttling counts it (None without a request)."""
     if request is None:
         return None
-    return get_client_ip_address(request)
+    return forwarded_client_ip(request)
 
 
 def record_audit(

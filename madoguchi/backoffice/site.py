@@ -1,17 +1,52 @@
 import inspect
 
 from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.decorators import login_not_required
-from django.forms.forms import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError
 from django.urls import URLResolver
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_variables
 
-# Generic on purpose: the lock may be the address's (every account tried from it).
-LOCKED_OUT = (
-    "ログインに続けて失敗したため、15分間ログインを停止しています。"
-    "しばらくしてから再度お試しください。"
-)
+from madoguchi.contracts.models import User
+from madoguchi.contracts.services import BACKOFFICE_LOGINS
+from madoguchi.throttling import services as throttling
+
+
+def is_operator_login(user: User) -> bool:
+    return user.kind == User.Kind.OPERATOR and user.is_staff
+
+
+class BackofficeLoginForm(AdminAuthenticationForm):
+    """Django's admin login form, throttled on its own with device cookies (D1.2).
+
+    The throttle is checked before ``authenticate`` hashes anything; the back office's scope
+    counts operators' usernames apart from the desk, so desk failures never lock it.
+    """
+
+    refusal = None
+
+    @sensitive_variables()
+    def clean(self):
+        username = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if username is not None and password:
+            outcome = throttling.authenticate(
+                BACKOFFICE_LOGINS,
+                self.request,
+                username=username,
+                password=password,
+                admits=is_operator_login,
+            )
+            if outcome.refusal is not None:
+                self.refusal = outcome.refusal
+                raise ValidationError(outcome.refusal.message, code="throttled")
+            if outcome.user is None:
+                raise self.get_invalid_login_error()
+            self.user_cache = outcome.user
+            self.confirm_login_allowed(self.user_cache)
+        return self.cleaned_data
 
 
 class BackofficeSite(admin.AdminSite):
@@ -35,21 +70,19 @@ class BackofficeSite(admin.AdminSite):
         _mark_login_not_required(patterns)
         return patterns
 
+    login_form = BackofficeLoginForm
+
     @method_decorator(never_cache)
     @login_not_required
     def login(self, request, extra_context=None):
-        """Django's admin login, throttled by axes like the desk's (D1.2).
-
-        Axes refuses a locked-out login before any password is hashed; its lockout page
-        (``AXES_LOCKOUT_CALLABLE``) is the desk's, so the back office answers it here with
-        its own login page and message instead.
-        """
+        """Django's admin login, throttled (``BackofficeLoginForm``): a refusal answers 429;
+        a successful login gives the browser its device entry for that operator (D1.2)."""
         response = super().login(request, extra_context)
-        if getattr(request, "axes_locked_out", False) and hasattr(response, "context_data"):
-            request.axes_locked_out = False  # answered here; the middleware need not
-            form = response.context_data["form"]
-            form.errors[NON_FIELD_ERRORS] = form.error_class([LOCKED_OUT])
+        form = (getattr(response, "context_data", None) or {}).get("form")
+        if form is not None and getattr(form, "refusal", None) is not None:
             response.status_code = 429
+        elif request.method == "POST" and response.status_code == 302:
+            throttling.remember_device(BACKOFFICE_LOGINS, request, response, request.user.username)
         return response
 
 

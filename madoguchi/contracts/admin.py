@@ -9,8 +9,7 @@ from django.contrib.auth.forms import ReadOnlyPasswordHashField, ReadOnlyPasswor
 from django.contrib.auth.forms import UserChangeForm as BaseUserChangeForm
 from django.contrib.auth.forms import UserCreationForm as BaseUserCreationForm
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, IntegerField, OuterRef, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, OuterRef, Subquery
 from django.http import Http404, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
@@ -22,39 +21,31 @@ from madoguchi.audit.services import client_ip
 from madoguchi.backoffice.site import backoffice_site
 from madoguchi.contracts import services
 from madoguchi.contracts.models import Contract, PhonePage, User
+from madoguchi.lib.dates import format_datetime
+from madoguchi.throttling import services as throttling
+from madoguchi.throttling.models import LoginLock
 
 # --- Contracts (B4) --------------------------------------------------------------------------
 
 
 def annotate_login(queryset):
-    """Add each contract's desk login, its recent failures and whether it is locked (one query).
+    """Add each contract's desk login and the end of its login lock, if any (one query).
 
-    Locked as ``services.login_lock_state`` says: an address the login was tried from has
-    reached the failure limit within the cool-off (D1.2).
+    Locked: the ID's lock for unknown browsers, or a lock of a browser that logged in to it
+    before, holds now (D1.2).
     """
     desk_users = User.objects.filter(contract=OuterRef("pk"), kind=User.Kind.DESK)
-    recent = services.recent_attempts().order_by()
-    failures = (
-        recent.filter(username=OuterRef("desk_username"))
-        .values("username")
-        .annotate(total=Sum("failures_since_start"))
-    )
-    locked_addresses = (
-        recent.values("ip_address")
-        .annotate(total=Sum("failures_since_start"))
-        .filter(total__gte=settings.AXES_FAILURE_LIMIT)
-        .values("ip_address")
-    )
+    locks = LoginLock.objects.filter(
+        scope=services.DESK_LOGINS.name,
+        username=OuterRef("desk_username"),
+        locked_until__gt=timezone.now(),
+    ).order_by("-locked_until")
     return queryset.annotate(
         desk_username=Subquery(desk_users.values("username")[:1]),
         desk_user_id=Subquery(desk_users.values("pk")[:1]),
     ).annotate(
-        login_failures=Coalesce(
-            Subquery(failures.values("total")[:1], output_field=IntegerField()), Value(0)
-        ),
-        login_is_locked=Exists(
-            recent.filter(username=OuterRef("desk_username"), ip_address__in=locked_addresses)
-        ),
+        login_locked_until=Subquery(locks.values("locked_until")[:1]),
+        login_is_locked=Exists(locks),
     )
 
 
@@ -158,25 +149,31 @@ class ContractAdmin(admin.ModelAdmin):
         )
         return format_html('<a href="{}">{}</a>', url, obj.desk_username)
 
-    @admin.display(description="ログインロック", boolean=True)
+    @admin.display(description="ログインロック", ordering="login_locked_until")
     def login_locked(self, obj):
-        return obj.login_is_locked
+        if obj.login_locked_until is None:
+            return "-"
+        return f"{format_datetime(obj.login_locked_until)} まで"
 
     @admin.display(description="ログインロック状態")
     def login_lock(self, obj):
         if not obj.desk_username:
             return "-"
-        state = services.login_lock_state(obj.desk_username)
-        if state.locked:
-            until = timezone.localtime(state.locked_until) if state.locked_until else None
-            return (
-                f"ロック中（15分以内の失敗 {state.failures} 回、"
-                f"停止中のアドレス {'、'.join(state.addresses)}"
-                + (f"、{until:%Y/%m/%d %H:%M} まで）" if until else "）")
+        state = throttling.lock_state(services.DESK_LOGINS, obj.desk_username)
+        minutes = int(settings.LOGIN_FAILURE_WINDOW.total_seconds() // 60)
+        failures = f"{minutes}分以内の失敗 {state.failures} 回"
+        if not state.locked:
+            return f"ロックなし（{failures}）" if state.failures else "ロックなし"
+        parts = []
+        if state.locked_until:
+            until = format_datetime(state.locked_until)
+            parts.append(f"ログイン実績のないブラウザからのログインを {until} まで停止")
+        if state.devices_locked_until:
+            parts.append(
+                f"ログイン実績のあるブラウザ {len(state.devices_locked_until)} 台を "
+                f"{format_datetime(state.devices_locked_until[-1])} まで停止"
             )
-        if state.failures:
-            return f"ロックなし（15分以内の失敗 {state.failures} 回）"
-        return "ロックなし"
+        return f"ロック中（{'、'.join(parts)}、{failures}）"
 
     def save_model(self, request, obj, form, change):
         """Every flag change goes through the service, which writes the audit row (X7)."""

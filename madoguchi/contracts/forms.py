@@ -32,13 +32,13 @@ class DeskLoginForm(forms.Form):
             "invalid_choice": "@以降は一覧から選択してください。",
         },
     )
+    # No length limit here: an overlong password is a wrong one, answered with the generic
+    # message and counted like any other (throttling refuses it without hashing it).
     password = forms.CharField(
         label="パスワード",
-        max_length=128,
         strip=False,
         error_messages={
             "required": "パスワードを入力してください。",
-            "max_length": "パスワードが正しくありません。",
             NULL_CHARACTERS: control_characters_message("パスワード"),
         },
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),

@@ -1,37 +1,30 @@
 """Operator changes to contracts and logins (B4, D7.1), each written to the audit log (X7)."""
 
-from dataclasses import dataclass
-from datetime import datetime
-
-from axes.helpers import get_cool_off
-from axes.models import AccessAttempt
-from axes.utils import reset as axes_reset
-from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
-from django.utils import timezone
 
 from madoguchi.audit.services import record_audit
 from madoguchi.contracts.models import Contract, PhonePage, User
+from madoguchi.lib.dates import format_datetime
+from madoguchi.throttling import services as throttling
 
 CONTRACT_FLAGS = ("online_password_change_allowed", "paper_application_in_progress")
 PHONE_PAGE_FIELDS = ("phone_number", "hours", "body")
 
-
-@dataclass(frozen=True)
-class LoginLock:
-    """Throttling state of one login as axes counts it (D1.2).
-
-    Axes locks an address after ``AXES_FAILURE_LIMIT`` failures from it within the cool-off,
-    for every ID (``AXES_LOCKOUT_PARAMETERS``). A login is locked when an address it was
-    tried from (failed, or refused while locked) is locked now.
-    """
-
-    username: str
-    failures: int  # this login's own failures within the cool-off, from every address
-    locked: bool
-    locked_until: datetime | None  # when the last of its address locks ends
-    addresses: tuple[str, ...] = ()  # the locked addresses it was tried from
+# The two logins of this project, each throttled on its own (D1.2): failures on the desk
+# never lock the back office, nor the other way round.
+DESK_LOGINS = throttling.Scope(
+    name="desk",
+    title="カスタマサポートデスク",
+    id_label="認証ID",
+    cookie_name="madoguchi_desk_device",
+)
+BACKOFFICE_LOGINS = throttling.Scope(
+    name="backoffice",
+    title="バックオフィス",
+    id_label="ユーザー名",
+    cookie_name="madoguchi_backoffice_device",
+)
+LOGIN_SCOPES = {User.Kind.DESK: DESK_LOGINS, User.Kind.OPERATOR: BACKOFFICE_LOGINS}
 
 
 def _field_label(model, name: str) -> str:
@@ -43,79 +36,6 @@ def desk_user_of(contract: Contract) -> User | None:
     return contract.users.filter(kind=User.Kind.DESK).first()
 
 
-# The user agent of the rows that remember a login refused while its address was locked.
-REFUSED_MARKER = "(refused while locked out)"
-
-
-def recent_attempts(username: str | None = None):
-    """Axes' attempt rows that still count towards a lockout (of ``username`` if given)."""
-    attempts = AccessAttempt.objects.all()
-    if username is not None:
-        attempts = attempts.filter(username=username)
-    cool_off = get_cool_off()
-    if cool_off is not None:
-        attempts = attempts.filter(attempt_time__gte=timezone.now() - cool_off)
-    return attempts
-
-
-def login_lock_state(username: str) -> LoginLock:
-    """Whether axes refuses this username now at an address it was tried from (B4); 1 query."""
-    own_addresses = recent_attempts(username).values("ip_address")
-    rows = (
-        recent_attempts()
-        .filter(Q(username=username) | Q(ip_address__in=own_addresses))
-        .order_by("-attempt_time")
-        .values_list("username", "ip_address", "failures_since_start", "attempt_time")
-    )
-    limit = settings.AXES_FAILURE_LIMIT
-    cool_off = get_cool_off()
-    failures = 0
-    counted: dict[str | None, int] = {}
-    until: dict[str, datetime] = {}
-    for name, address, count, attempt_time in rows:  # newest first
-        if name == username:
-            failures += count
-        counted[address] = counted.get(address, 0) + count
-        # Locked while the newest rows making up the limit are within the cool-off.
-        if address is not None and address not in until and counted[address] >= limit:
-            until[address] = attempt_time + cool_off if cool_off else None
-    addresses = tuple(sorted(until))
-    ends = [end for end in until.values() if end is not None]
-    return LoginLock(
-        username=username,
-        failures=failures,
-        locked=bool(addresses),
-        locked_until=max(ends) if ends else None,
-        addresses=addresses,
-    )
-
-
-def note_refused_login(*, username: str, ip_address: str | None) -> None:
-    """Remember that a desk login was refused at a locked address, for the unlock (B4).
-
-    Axes records nothing for attempts refused during a lock (so they cannot extend it). A
-    customer kept out by an address lock that others caused would then have no row naming
-    that address, and the operator's unlock could not find it. A row with no failure is kept
-    instead: it counts towards no lock and expires with the cool-off like axes' own. Only for
-    existing desk IDs, one row per ID and address, so refused guesses cannot fill the table.
-    """
-    if (
-        ip_address is None
-        or not User.objects.filter(username=username, kind=User.Kind.DESK).exists()
-    ):
-        return
-    now = timezone.now()
-    trace, created = AccessAttempt.objects.get_or_create(
-        username=username,
-        ip_address=ip_address,
-        user_agent=REFUSED_MARKER,
-        defaults={"failures_since_start": 0, "attempt_time": now},
-    )
-    if not created:
-        # Only a row without failures is refreshed: a failure's time must never move on.
-        AccessAttempt.objects.filter(pk=trace.pk, failures_since_start=0).update(attempt_time=now)
-
-
 def _login_of(contract_or_user: Contract | User) -> tuple[User | None, Contract | None]:
     if isinstance(contract_or_user, Contract):
         return desk_user_of(contract_or_user), contract_or_user
@@ -124,26 +44,22 @@ def _login_of(contract_or_user: Contract | User) -> tuple[User | None, Contract 
 
 @transaction.atomic
 def unlock_login(*, contract_or_user: Contract | User, operator: User, ip: str | None) -> int:
-    """Lift axes' lockouts that keep a login out (D1.2, B4); returns how many rows were reset.
+    """「ログインロック解除」 (D1.2, B4): lift the login's locks, audited; returns rows removed.
 
-    The login's own rows go, and so do all rows of every address it was tried from: the
-    lock there may be of other people's failures (colleagues behind one office address).
+    The ID's lock for unknown browsers and the locks of browsers that logged in to it before
+    go, and its failures are forgotten (or the next one would lock it again at once).
     """
     user, contract = _login_of(contract_or_user)
-    if user is None:
+    scope = LOGIN_SCOPES.get(user.kind) if user is not None else None
+    if scope is None:
         return 0
-    state = login_lock_state(user.username)
-    addresses = set(
-        AccessAttempt.objects.filter(username=user.username)
-        .exclude(ip_address=None)
-        .values_list("ip_address", flat=True)
-    )
-    count = axes_reset(username=user.username)
-    for address in sorted(addresses):
-        count += axes_reset(ip=address)
+    state = throttling.lock_state(scope, user.username)
+    removed = throttling.unlock(scope, user.username)
     before = {"ロック": "ロック中" if state.locked else "なし", "失敗回数": state.failures}
-    if state.addresses:
-        before["停止中のアドレス"] = list(state.addresses)
+    if state.locked_until:
+        before["ロック期限"] = format_datetime(state.locked_until)
+    if state.devices_locked_until:
+        before["ロック中のブラウザ"] = len(state.devices_locked_until)
     record_audit(
         actor=operator,
         action="login.unlock",
@@ -153,7 +69,7 @@ def unlock_login(*, contract_or_user: Contract | User, operator: User, ip: str |
         after={"ロック": "なし", "失敗回数": 0},
         ip=ip,
     )
-    return count
+    return removed
 
 
 def _update_audited(

@@ -1,8 +1,10 @@
-"""Desk login and logout (D1.1–D1.4)."""
+"""Desk login and logout (D1.1–D1.4), throttled with device cookies (D1.2)."""
 
-from django.contrib.auth import authenticate, login, logout
+from django.contrib import messages
+from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
@@ -11,17 +13,30 @@ from django.views.decorators.http import require_POST
 from madoguchi.audit.services import client_ip, record_audit
 from madoguchi.contracts.forms import DeskLoginForm
 from madoguchi.contracts.models import User
-from madoguchi.contracts.services import note_refused_login
+from madoguchi.contracts.services import DESK_LOGINS
+from madoguchi.throttling import services as throttling
 
 INVALID_LOGIN = "認証IDまたはパスワードが正しくありません。"
 ENDED_CONTRACT = (
     "ご契約の廃止手続きが完了しているため、カスタマサポートデスクにはログインできません。"
 )
-# Generic on purpose: the lock may be the address's (every ID tried from it), not the ID's.
-LOCKED_OUT = (
-    "ログインに続けて失敗したため、15分間ログインを停止しています。"
-    "しばらくしてから再度お試しください。"
-)
+# The message of an ID's lock (the lock of a browser that logged in before reads the same).
+LOCKED_OUT = throttling.message_for(DESK_LOGINS, "id")
+LOGGED_OUT = "ログアウトしました。"
+
+
+def is_desk_login(user: User) -> bool:
+    return user.kind == User.Kind.DESK
+
+
+def next_path(request) -> str | None:
+    """The page a deep link asked for (``?next=``), if it is a path on this site (D1.1)."""
+    target = request.GET.get("next", "")
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return None
 
 
 @login_not_required
@@ -29,16 +44,23 @@ LOCKED_OUT = (
 @csrf_protect
 @never_cache
 def login_view(request):
-    if request.user.is_authenticated and request.user.kind == User.Kind.DESK:
-        return redirect("desk:status")
+    if request.user.is_authenticated and is_desk_login(request.user):
+        return redirect(next_path(request) or "desk:status")
     form = DeskLoginForm(request.POST or None)
+    status = 200
     if request.method == "POST" and form.is_valid():
-        user = authenticate(request, username=form.username, password=form.cleaned_data["password"])
-        if getattr(request, "axes_locked_out", False):
-            request.axes_locked_out = False  # answered here; axes' middleware need not
-            note_refused_login(username=form.username, ip_address=request.axes_ip_address)
-            return locked_out(request)
-        if user is None or user.kind != User.Kind.DESK:
+        outcome = throttling.authenticate(
+            DESK_LOGINS,
+            request,
+            username=form.username,
+            password=form.cleaned_data["password"],
+            admits=is_desk_login,
+        )
+        user = outcome.user
+        if outcome.refusal is not None:
+            form.add_error(None, outcome.refusal.message)
+            status = 429
+        elif user is None:
             form.add_error(None, INVALID_LOGIN)
         elif user.contract.is_ended:
             form.add_error(None, ENDED_CONTRACT)
@@ -47,38 +69,14 @@ def login_view(request):
             record_audit(
                 actor=user, action="desk.login", contract=user.contract, ip=client_ip(request)
             )
-            return redirect("desk:status")
-    return render(request, "desk/login.html", {"form": form})
-
-
-def locked_out(request, credentials=None, *args, **kwargs):
-    """Axes' lockout response: the login page with the lockout message (D1.2)."""
-    form = DeskLoginForm(request.POST or None)
-    form.is_valid()
-    form.add_error(None, LOCKED_OUT)
-    return render(request, "desk/login.html", {"form": form, "locked": True}, status=429)
-
-
-def axes_username(request, credentials=None) -> str | None:
-    """The name axes counts a login under (``AXES_USERNAME_CALLABLE``).
-
-    From the credentials given to ``authenticate()`` when there are any (the desk passes
-    ``<login_id>@<realm>``, the back office its ``username``); else from the posted form:
-    the back office's ``username``, or the desk's ``login_id`` (lower-cased, as the form
-    does) and ``realm``.
-    """
-    if credentials and credentials.get("username"):
-        return credentials["username"]
-    data = getattr(request, "POST", None) or {}
-    if data.get("username"):
-        return data["username"]
-    login_id, realm = (data.get("login_id") or "").strip(), data.get("realm")
-    if login_id and realm:
-        return f"{login_id.lower()}@{realm}"
-    return None
+            response = redirect(next_path(request) or "desk:status")
+            throttling.remember_device(DESK_LOGINS, request, response, user.username)
+            return response
+    return render(request, "desk/login.html", {"form": form}, status=status)
 
 
 @require_POST
 def logout_view(request):
     logout(request)
+    messages.success(request, LOGGED_OUT)
     return redirect("desk:login")

@@ -3,12 +3,14 @@
 from django import forms
 from django.contrib.auth.hashers import check_password
 
+from madoguchi.contracts.services import DESK_LOGINS
 from madoguchi.lib.forms import (
     NULL_CHARACTERS,
     control_characters_message,
     reject_control_characters,
 )
 from madoguchi.lib.passwords import ALLOWED_RE, allowed_characters_message
+from madoguchi.throttling import services as throttling
 
 MESSAGES = {
     "length": "新しい認証パスワードは6文字以上8文字以下で入力してください。",
@@ -19,6 +21,11 @@ MESSAGES = {
     ),
     "mismatch": "新しい認証パスワードと新しい認証パスワード(確認用)が一致しません。",
     "wrong_current": "現在の認証パスワードが正しくありません。",
+    # D1.2: the current-password check is throttled like the login of the same ID.
+    "current_locked": (
+        "現在の認証パスワードの誤りが続いたため、{minutes}分間確認を停止しています。"
+        "しばらくしてから再度お試しください。"
+    ),
     "same_as_current": (
         "新しい認証パスワードには、現在の認証パスワードと異なるものを指定してください。"
     ),
@@ -58,17 +65,25 @@ class NetworkPasswordForm(forms.Form):
     new_password = password_field("新しい認証パスワード", "new-password")
     new_password_confirm = password_field("新しい認証パスワード(確認用)", "new-password")
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, request, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+        self.request = request  # its address and device entry count the failures (D1.2)
 
     def clean_current_password(self) -> str:
         value = reject_control_characters(
             self.cleaned_data["current_password"], "現在の認証パスワード"
         )
+        # Wrong current passwords are failures of the ID, like wrong logins (D1.2): once a
+        # lock applies to this browser the check is refused before any hash is computed.
+        locked = MESSAGES["current_locked"].format(minutes=throttling.lockout_minutes())
+        if throttling.check(DESK_LOGINS, self.request, self.user.username) is not None:
+            raise forms.ValidationError(locked, code="throttled")
         # Not user.check_password(): its hash upgrade would save a new hash and so log the
         # customer out (session auth hash) before the change is confirmed.
         if not check_password(value, self.user.password):
+            if throttling.record_failure(DESK_LOGINS, self.request, self.user.username):
+                raise forms.ValidationError(locked, code="throttled")
             raise forms.ValidationError(MESSAGES["wrong_current"])
         return value
 

@@ -55,7 +55,7 @@ def status(request):
 def password_input(request):
     refusal = eligibility.refusal(request.contract, services.NETWORK_PASSWORD)
     available_at = services.password_change_available_at(request.user)
-    form = NetworkPasswordForm(request.POST or None, user=request.user)
+    form = NetworkPasswordForm(request.POST or None, user=request.user, request=request)
     if request.method == "POST" and not refusal and not available_at and form.is_valid():
         PASSWORD_FLOW.start(
             request, services.hash_network_password(form.cleaned_data["new_password"])

@@ -24,8 +24,8 @@ def expect_logged_out(page: Page) -> None:
 def test_d1_2_five_failures_lock_the_id_until_an_operator_unlocks(
     page: Page, log_in, customer, operator, password
 ):
-    """D1.2: 5 wrong passwords from one address lock the ID there for 15 minutes, even for
-    the right password; after the operator's unlock (B4) the right password logs in."""
+    """D1.2: 5 wrong passwords lock the ID for 15 minutes for this (unknown) browser, even
+    for the right password; after the operator's unlock (B4) the right password logs in."""
     for attempt in range(1, 5):
         response = log_in(page, customer.username, f"Wrong-{attempt}")
         assert response.status == 200, attempt

@@ -3,12 +3,15 @@
 from unittest import mock
 
 import pytest
-from axes.models import AccessAttempt
 from django.contrib.auth.hashers import get_hasher
 
-from madoguchi.backoffice.site import LOCKED_OUT
 from madoguchi.backoffice.tests.conftest import url
+from madoguchi.contracts.services import BACKOFFICE_LOGINS
 from madoguchi.contracts.tests.pages import page_text
+from madoguchi.throttling.models import LoginFailure
+from madoguchi.throttling.services import message_for
+
+LOCKED_OUT = message_for(BACKOFFICE_LOGINS, "id")
 
 pytestmark = pytest.mark.django_db
 
@@ -57,7 +60,7 @@ def test_b4_customer_credentials_do_not_open_the_back_office(client, customer, p
 
 
 def test_d1_2_five_bad_operator_logins_lock_the_back_office_login(client, operator):
-    """Operators' logins are throttled by axes too; the lockout is refused before hashing."""
+    """Operators' logins are throttled too (their own scope); a lock is refused before hashing."""
     responses = [admin_login(client, operator.username, f"Wrong-{n}") for n in range(5)]
     assert [r.status_code for r in responses[:4]] == [200] * 4
     assert responses[4].status_code == 429
@@ -70,7 +73,8 @@ def test_d1_2_five_bad_operator_logins_lock_the_back_office_login(client, operat
     assert LOCKED_OUT in page_text(locked)
     assert 'name="username"' in locked.content.decode()  # the back office's own login form
     assert "_auth_user_id" not in client.session
-    assert AccessAttempt.objects.filter(username=operator.username).exists()
+    assert LoginFailure.objects.filter(scope="backoffice", username=operator.username).count() == 5
+    assert "このユーザー名へのログインに続けて失敗したため" in LOCKED_OUT
 
 
 def test_d1_2_four_bad_operator_logins_do_not_lock(client, operator):

@@ -2,16 +2,17 @@
 
 ``MADOGUCHI_PROXY_COUNT`` (settings.MADOGUCHI_PROXY_COUNT) proxies each append the address
 they were connected from to ``X-Forwarded-For``; the client is the entry that the outermost
-of them wrote. Entries left of it are the client's own and are never trusted.
+of them wrote. Entries left of it are the client's own and are never trusted. Both the audit
+log and login throttling take it from ``audit.services.forwarded_client_ip``.
 """
 
 import pytest
-from axes.models import AccessAttempt
 from django.test import RequestFactory
 
 from madoguchi.audit.models import AuditEntry
-from madoguchi.audit.services import client_ip
+from madoguchi.audit.services import client_ip, forwarded_client_ip
 from madoguchi.contracts.tests.pages import post_login
+from madoguchi.throttling.models import LoginFailure, LoginLock
 
 pytestmark = pytest.mark.django_db
 
@@ -24,30 +25,42 @@ def via_proxy(client, username, password, forwarded_for):
     return post_login(client, username, password, ip=PROXY, HTTP_X_FORWARDED_FOR=forwarded_for)
 
 
+def fail_on_many_ids(client, forwarded_for, count):
+    """``count`` failures from one client, each on a different (unknown) ID."""
+    return [
+        via_proxy(client, f"guess{n}@biz.example.ne.jp", "Wrong-1", forwarded_for)
+        for n in range(count)
+    ]
+
+
 def test_d1_2_x7_behind_one_proxy_throttling_and_audit_use_the_forwarded_address(
     client, settings, customer, password
 ):
     settings.MADOGUCHI_PROXY_COUNT = 1
-    # A stranger behind the same proxy, forging the left part of the header, is locked...
-    for n in range(5):
-        last = via_proxy(client, customer.username, "Wrong-1", f"192.0.2.{n}, {STRANGER}")
-    assert last.status_code == 429
-    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {STRANGER}
-    # ...and neither the proxy's address nor the customer behind it is.
+    settings.LOGIN_ADDRESS_FAILURE_LIMIT = 6
+    # A stranger behind the same proxy, forging the left part of the header, reaches the
+    # address limit: the address throttled is the stranger's, not the proxy's.
+    responses = fail_on_many_ids(client, f"192.0.2.1, {STRANGER}", 6)
+    assert [r.status_code for r in responses] == [200] * 5 + [429]
+    assert set(LoginFailure.objects.values_list("ip_address", flat=True)) == {STRANGER}
+    assert LoginLock.objects.get().key == STRANGER
+    # The customer behind the same proxy is not affected, and audited at their own address.
     response = via_proxy(client, customer.username, password, f"203.0.113.9, {CLIENT}")
     assert response.status_code == 302
     assert AuditEntry.objects.get(action="desk.login").ip_address == CLIENT
 
 
 def test_d1_2_x7_without_a_proxy_count_x_forwarded_for_is_ignored(
-    client, customer, other_customer, password
+    client, settings, customer, password
 ):
-    """A client cannot dodge the address lock by sending its own X-Forwarded-For."""
+    """A client cannot dodge the address limit by sending its own X-Forwarded-For."""
+    settings.LOGIN_ADDRESS_FAILURE_LIMIT = 6
     responses = [
-        via_proxy(client, other_customer.username, "Wrong-1", f"192.0.2.{n}") for n in range(5)
+        via_proxy(client, f"guess{n}@biz.example.ne.jp", "Wrong-1", f"192.0.2.{n}")
+        for n in range(6)
     ]
-    assert responses[4].status_code == 429
-    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {PROXY}
+    assert responses[5].status_code == 429
+    assert set(LoginFailure.objects.values_list("ip_address", flat=True)) == {PROXY}
     assert via_proxy(client, customer.username, password, CLIENT).status_code == 429
 
 
@@ -71,3 +84,4 @@ def test_x7_client_ip_follows_the_proxy_count(settings):
     assert client_ip(bad) == PROXY
     assert client_ip(RequestFactory().get("/", REMOTE_ADDR=PROXY)) == PROXY
     assert client_ip(None) is None
+    assert client_ip(request) == forwarded_client_ip(request)  # one helper

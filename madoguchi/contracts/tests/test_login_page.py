@@ -1,5 +1,7 @@
 """D1.1: the desk login page."""
 
+from urllib.parse import urlencode
+
 import pytest
 from django.urls import reverse
 
@@ -9,6 +11,7 @@ from madoguchi.contracts.tests.pages import (
     dom,
     find_all,
     is_logged_in,
+    login_data,
     page_text,
     post_login,
     text,
@@ -76,3 +79,60 @@ def test_d1_1_logged_in_customer_visiting_login_goes_to_status(customer_client):
     response = customer_client.get(reverse("desk:login"))
     assert response.status_code == 302
     assert response["Location"] == reverse("desk:status")
+
+
+def test_d1_4_defect_10_logout_says_so_on_the_login_page(customer_client):
+    """Issue 6, defect 10: after 「ログアウト」 the login page says 「ログアウトしました。」."""
+    response = customer_client.post(reverse("desk:logout"), follow=True)
+    assert response.redirect_chain == [(reverse("desk:login"), 302)]
+    status = find_all(dom(response), lambda e: attr(e, "role") == "status")
+    assert [text(element) for element in status] == ["ログアウトしました。"]
+    assert not is_logged_in(customer_client)
+    # Said once: the next visit to the login page is quiet.
+    assert "ログアウトしました。" not in page_text(customer_client.get(reverse("desk:login")))
+
+
+def test_d1_1_defect_10_a_deep_link_is_opened_after_login(client, customer, password):
+    """Issue 6, defect 10: the login keeps ``next`` (set by the login redirect)."""
+    deep_link = reverse("desk:phone", args=["fault"])
+    redirected = client.get(deep_link)
+    assert redirected["Location"] == f"{reverse('desk:login')}?next={deep_link}"
+    response = client.post(redirected["Location"], login_data(customer.username, password))
+    assert response.status_code == 302
+    assert response["Location"] == deep_link
+    assert client.get(deep_link).status_code == 200
+    # Already logged in, the login page sends the browser on to ``next`` too.
+    again = client.get(redirected["Location"])
+    assert again.status_code == 302 and again["Location"] == deep_link
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example/desk/",
+        "//evil.example/desk/",
+        "/\\evil.example/",
+        "http://testserver/desk/phone/fault/",  # same host, but not a path
+        "javascript:alert(1)",
+        "desk/phone/fault/",
+    ],
+)
+def test_d1_1_defect_10_next_outside_this_site_is_ignored(client, customer, password, target):
+    response = client.post(
+        reverse("desk:login") + "?" + urlencode({"next": target}),
+        login_data(customer.username, password),
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("desk:status")
+
+
+def test_d1_1_defect_10_next_survives_a_failed_attempt(client, customer, password):
+    deep_link = reverse("mailboxes:list")
+    login_url = reverse("desk:login") + "?" + urlencode({"next": deep_link})
+    failed = client.post(login_url, login_data(customer.username, "Wrong-1"))
+    assert failed.status_code == 200
+    # The form posts back to the page's own address, ``next`` included.
+    form = find_all(dom(failed), lambda e: e.name == "form" and attr(e, "method") == "post")
+    assert [attr(f, "action") for f in form] == [None]
+    response = client.post(login_url, login_data(customer.username, password))
+    assert response["Location"] == deep_link

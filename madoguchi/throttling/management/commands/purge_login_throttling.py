@@ -1,0 +1,14 @@
+from django.core.management.base import BaseCommand
+
+from madoguchi.throttling.services import purge
+
+
+class Command(BaseCommand):
+    help = (
+        "Delete login failures older than the counting window and locks that have ended "
+        "(D1.2); run it periodically (cron or a systemd timer)."
+    )
+
+    def handle(self, *args, **options):
+        failures, locks = purge()
+        self.stdout.write(f"purged {failures} login failure(s), {locks} ended lock(s)")

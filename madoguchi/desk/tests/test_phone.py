@@ -80,3 +80,26 @@ def test_d7_1_editing_the_row_directly_changes_the_page(customer_client):
 def test_d7_1_unknown_topic_is_404(customer_client):
     phone_pages()
     assert customer_client.get(reverse("desk:phone", args=["nothing"])).status_code == 404
+
+
+@pytest.mark.parametrize("topic", ["setup", "fault", "billing", "procedures"])
+def test_d7_1_each_page_asks_for_the_customer_number_once(customer_client, topic):
+    """Defect 9: the initial texts and the page's note both asked for お客様番号."""
+    import importlib
+
+    from django.apps import apps
+
+    from madoguchi.contracts.models import PhonePage
+
+    PhonePage.objects.all().delete()
+    importlib.import_module("madoguchi.contracts.migrations.0002_phone_pages").create_pages(
+        apps, None
+    )
+    revise = importlib.import_module(
+        "madoguchi.contracts.migrations.0004_phone_pages_customer_number_once"
+    ).revise
+    revise(apps, None)
+    revise(apps, None)  # idempotent
+    text = page_text(customer_client.get(reverse("desk:phone", args=[topic])))
+    assert text.count("お客様番号") == 1
+    assert "お客様番号（" in text

@@ -224,6 +224,9 @@ PROVISIONING_DELAY_SECONDS = env_int("PROVISIONING_DELAY_SECONDS", 0, minimum=0)
 # Seconds between a mail account application and its processing: the customer may cancel
 # it until then (D4.7). The demo uses 60 s.
 MAILBOX_PROCESSING_DELAY_SECONDS = env_int("MAILBOX_PROCESSING_DELAY_SECONDS", 600, minimum=0)
+# How often per hour a contract is told whether an account name is free (names are unique
+# across the service: an unlimited answer would list other customers' addresses).
+MAILBOX_NAME_LOOKUPS_PER_HOUR = env_int("MAILBOX_NAME_LOOKUPS_PER_HOUR", 30, minimum=1)
 # SHA-512-crypt rounds of the network credential published for FreeRADIUS (PAP).
 RADIUS_CRYPT_ROUNDS = env_int("RADIUS_CRYPT_ROUNDS", 100_000, minimum=1000)
 

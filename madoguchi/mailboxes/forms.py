@@ -8,7 +8,7 @@ patterns' fields is ignored, never validated and never stored (D4.2).
 from django import forms
 
 from madoguchi.lib.forms import NULL_CHARACTERS, control_characters_message
-from madoguchi.mailboxes.models import AccountName
+from madoguchi.mailboxes import services
 from madoguchi.mailboxes.rules import (
     ACCOUNT_MESSAGES,
     PASSWORD_MESSAGES,
@@ -69,10 +69,12 @@ class AccountFieldsMixin:
     """Account name and mail password twice, with every D4.9 rule's own message.
 
     A name in use (by any mailbox or pending application of the service) is refused here
-    already; the confirm step checks again, as it may be taken meanwhile.
+    already, within the contract's hourly number of answers; the confirm step checks again,
+    as it may be taken meanwhile.
     """
 
     current_account = ""
+    contract = None
 
     def clean_account(self) -> str:
         value = self.cleaned_data["account"]
@@ -81,7 +83,11 @@ class AccountFieldsMixin:
             raise forms.ValidationError(errors)
         if value == self.current_account:
             raise forms.ValidationError(SAME_ACCOUNT)
-        if AccountName.objects.filter(name=value).exists():
+        try:
+            taken = services.name_is_taken(self.contract, value)
+        except services.TooManyLookups as refused:
+            raise forms.ValidationError(refused.message) from None
+        if taken:
             raise forms.ValidationError(ACCOUNT_MESSAGES["taken"])
         return value
 
@@ -106,7 +112,9 @@ class VirusOnlyForm(forms.Form):
 
     virus_check = virus_field()
 
-    def __init__(self, *args, current_account: str, current_virus_check: bool, **kwargs):
+    def __init__(
+        self, *args, current_account: str, current_virus_check: bool, contract=None, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.current_virus_check = current_virus_check
 
@@ -125,9 +133,12 @@ class AccountAndVirusForm(AccountFieldsMixin, forms.Form):
     password_confirm = mail_password_field("メールパスワード(確認の為再入力)")
     virus_check = virus_field()
 
-    def __init__(self, *args, current_account: str, current_virus_check: bool, **kwargs):
+    def __init__(
+        self, *args, current_account: str, current_virus_check: bool, contract=None, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.current_account = current_account
+        self.contract = contract
 
 
 class AccountOnlyForm(AccountFieldsMixin, forms.Form):
@@ -137,9 +148,12 @@ class AccountOnlyForm(AccountFieldsMixin, forms.Form):
     password = mail_password_field("メールパスワード")
     password_confirm = mail_password_field("メールパスワード(確認の為再入力)")
 
-    def __init__(self, *args, current_account: str, current_virus_check: bool, **kwargs):
+    def __init__(
+        self, *args, current_account: str, current_virus_check: bool, contract=None, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.current_account = current_account
+        self.contract = contract
 
 
 PATTERNS = {
@@ -174,6 +188,7 @@ class ChangeForms:
         *,
         current_account: str,
         current_virus_check: bool,
+        contract=None,
         initial: dict | None = None,
     ):
         initial = initial or {}
@@ -205,6 +220,7 @@ class ChangeForms:
                 prefix=key,
                 current_account=current_account,
                 current_virus_check=current_virus_check,
+                contract=contract,
                 initial={**defaults[key], **initial.get(key, {})},
             )
             for key, (_, form_class) in PATTERNS.items()
@@ -229,6 +245,10 @@ class ChangeForms:
 
 class AddForm(AccountFieldsMixin, forms.Form):
     """「追加」 on an empty slot (D4.5)."""
+
+    def __init__(self, *args, contract, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.contract = contract
 
     account = account_field()
     password = mail_password_field("メールパスワード")

@@ -1,5 +1,6 @@
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 MAX_SLOTS = 4
@@ -106,3 +107,25 @@ class AccountName(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class NameLookup(models.Model):
+    """One answer to "is this account name free?" given to a contract (D4.9).
+
+    The answers are limited per contract and hour (``MAILBOX_NAME_LOOKUPS_PER_HOUR``): names
+    are unique across the service, so an unlimited answer would let anyone with a login list
+    other customers' addresses. Rows older than an hour are deleted as new ones come.
+    """
+
+    contract = models.ForeignKey(
+        "contracts.Contract", verbose_name=_("ご契約"), on_delete=models.CASCADE, related_name="+"
+    )
+    looked_up_at = models.DateTimeField(_("確認日時"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("アカウント名の確認")
+        verbose_name_plural = _("アカウント名の確認")
+        indexes = [models.Index(fields=["contract", "looked_up_at"], name="name_lookup_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.contract_id} {self.looked_up_at:%Y-%m-%d %H:%M:%S}"

@@ -2,10 +2,12 @@
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count
+from django.utils import timezone
 
 from madoguchi.applications import eligibility, registry
 from madoguchi.applications.models import Application
@@ -16,7 +18,7 @@ from madoguchi.applications.services import (
     submit_application,
 )
 from madoguchi.contracts.models import Contract, User
-from madoguchi.mailboxes.models import MAX_SLOTS, AccountName, Mailbox, MailboxOrder
+from madoguchi.mailboxes.models import MAX_SLOTS, AccountName, Mailbox, MailboxOrder, NameLookup
 from madoguchi.mailboxes.rules import ACCOUNT_MESSAGES, Charge, monthly_charge
 from madoguchi.provisioning import services as provisioning
 
@@ -185,6 +187,33 @@ def describe(slot: Slot, *, action: str, account: str, virus_check: bool | None)
         if virus_check is not None:
             after["virus_check"] = virus_check
     return before, after
+
+
+LOOKUP_WINDOW = timedelta(hours=1)
+
+
+class TooManyLookups(MailboxError):
+    """The contract asked whether names are free too often within the hour."""
+
+
+def name_is_taken(contract: Contract, name: str) -> bool:
+    """Whether an account name is in use anywhere in the service (D4.9), answered at most
+    ``MAILBOX_NAME_LOOKUPS_PER_HOUR`` times per contract and hour (no enumeration of other
+    customers' addresses); over the limit it raises TooManyLookups saying until when."""
+    now = timezone.now()
+    recent = NameLookup.objects.filter(contract=contract)
+    recent.filter(looked_up_at__lte=now - LOOKUP_WINDOW).delete()
+    times = list(recent.order_by("looked_up_at").values_list("looked_up_at", flat=True))
+    limit = settings.MAILBOX_NAME_LOOKUPS_PER_HOUR
+    if len(times) >= limit:
+        until = timezone.localtime(times[len(times) - limit] + LOOKUP_WINDOW)
+        raise TooManyLookups(
+            "メールアカウントの確認が続いたため、しばらく確認を停止しています。"
+            f"{until:%H:%M} 以降に再度お試しください。",
+            field="account",
+        )
+    NameLookup.objects.create(contract=contract, looked_up_at=now)
+    return AccountName.objects.filter(name=name).exists()
 
 
 def check_can_apply(contract: Contract) -> None:

@@ -141,6 +141,7 @@ def change_input(request, slot: int):
         _bound(request),
         current_account=row.mailbox.account,
         current_virus_check=row.mailbox.virus_check,
+        contract=contract,
         initial=initial,
     )
     if request.method == "POST" and forms.is_valid():
@@ -181,7 +182,7 @@ def add_input(request, slot: int):
     initial = {}
     if draft:
         initial = {"account": draft["account"], "virus_check": "1" if draft["virus_check"] else "0"}
-    form = AddForm(_bound(request), initial=initial or {"virus_check": "0"})
+    form = AddForm(_bound(request), contract=contract, initial=initial or {"virus_check": "0"})
     if request.method == "POST" and form.is_valid():
         _save(
             request,

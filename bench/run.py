@@ -8,7 +8,10 @@ baseline measured in the same run (../shared/design/performance.md):
       login to a locked ID from an unknown browser, refused before any hash is computed;
       plus the bare hash verification in `nproc` processes (the machine's login capacity);
   (b) the logged-in usage-status page against a hello-world view through the same middleware;
-  (c) the number of queries per desk page.
+  (c) the number of queries per desk page;
+  (d) customer mail: the outbox (rows claimed in batches, one SMTP connection per batch, each
+      reply recorded) against sending each mail on a connection of its own (the baseline),
+      both into one local SMTP sink (aiosmtpd, itself the slower side at ~2,000 msg/s).
 
 It runs against a throw-away SQLite database in a temporary directory, never the project's.
 """
@@ -303,6 +306,67 @@ def count_queries() -> list[tuple[str, int, int]]:
     return rows
 
 
+# --- (d) customer mail ------------------------------------------------------------------------
+
+MAIL_CONTEXT = {
+    "application": {
+        "number": "A00000001",
+        "kind_label": "メールアカウント追加",
+        "submitted_at": "2024/01/11(木) 09:05",
+        "not_before": "2024/01/11(木) 09:15",
+        "rows": [["メールアカウント", "—", "hanako"], ["月額料金", "0円", "250円"]],
+        "before": {},
+        "after": {},
+    },
+    "contract": {"name": "窓口テスト商事株式会社", "customer_number": "N230110835"},
+}
+
+
+def bench_mail(n: int) -> dict[str, float]:
+    """Seconds to hand ``n`` mails to the SMTP sink: one connection each, then the outbox."""
+    from django.core.mail import EmailMultiAlternatives
+    from django.db import transaction
+    from django.test.utils import override_settings
+
+    from madoguchi.lib.emails import render_email
+    from madoguchi.outbox.models import Mail
+    from madoguchi.outbox.services import deliver_due, enqueue_mail
+    from madoguchi.testing.smtp import SmtpServer
+
+    server = SmtpServer().start()
+    smtp = {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": "127.0.0.1",
+        "EMAIL_PORT": server.port,
+    }
+    try:
+        with override_settings(**smtp):
+            start = time.perf_counter()
+            for number in range(n):
+                subject, text, html = render_email("application_mailbox", MAIL_CONTEXT)
+                message = EmailMultiAlternatives(subject, text, to=[f"user{number}@example.com"])
+                message.attach_alternative(html, "text/html")
+                message.send()  # opens and closes a connection of its own
+            one_by_one = time.perf_counter() - start
+
+            quiet = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+            with override_settings(TASKS=quiet), transaction.atomic():
+                for number in range(n):
+                    enqueue_mail(
+                        to=f"user{number}@example.com",
+                        template="application_mailbox",
+                        context=MAIL_CONTEXT,
+                    )
+            start = time.perf_counter()
+            sent = deliver_due()
+            outbox = time.perf_counter() - start
+        assert sent == n == Mail.objects.filter(status=Mail.Status.SENT).count()
+        assert len(server.received) == 2 * n
+    finally:
+        server.stop()
+    return {"one_by_one": one_by_one, "outbox": outbox, "n": n}
+
+
 # --- main ---------------------------------------------------------------------------------------
 
 
@@ -324,11 +388,12 @@ def main() -> None:
             )
             pages = bench_pages(20 if quick else 1000)
             queries = count_queries()
+        mail = bench_mail(20 if quick else 1000)
         database = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
-    report(logins, verify, pages, queries, database, time.perf_counter() - started)
+    report(logins, verify, pages, queries, mail, database, time.perf_counter() - started)
 
 
-def report(logins, verify, pages, queries, database, elapsed) -> None:
+def report(logins, verify, pages, queries, mail, database, elapsed) -> None:
     import django
 
     median = {key: statistics.median(values) for key, values in {**logins, **pages}.items()}
@@ -398,6 +463,22 @@ def report(logins, verify, pages, queries, database, elapsed) -> None:
     table = Table("(c) queries per page", ["page", "status", "queries"])
     for title, status, count in queries:
         table.add(title, status, count)
+    table.print()
+
+    table = Table(
+        f"(d) customer mail, {mail['n']:,} mails into a local SMTP sink (aiosmtpd)",
+        ["case", "seconds", "mails/s", "ratio"],
+    )
+    base = mail["one_by_one"]
+    table.add(
+        "one connection per mail [baseline]", f"{base:.2f}", f"{mail['n'] / base:,.0f}", "1.00"
+    )
+    table.add(
+        "outbox: claimed batches, one connection per batch, replies kept",
+        f"{mail['outbox']:.2f}",
+        f"{mail['n'] / mail['outbox']:,.0f}",
+        f"{mail['outbox'] / base:.2f}",
+    )
     table.print()
     print(f"\n  ({elapsed:.1f} s in all)")
 

@@ -57,7 +57,9 @@ class Application(models.Model):
     submitted_at = models.DateTimeField(_("受付日時"), auto_now_add=True, db_index=True)
     submitted_ip = models.GenericIPAddressField(_("申込元IPアドレス"), null=True, blank=True)
     # One per draft: a replayed or doubled final POST cannot create a second application.
-    submission_key = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    submission_key = models.CharField(
+        _("二重送信防止キー"), max_length=64, unique=True, null=True, blank=True
+    )
     lease_expires_at = models.DateTimeField(_("処理期限"), null=True, blank=True)
     attempts = models.PositiveIntegerField(_("処理回数"), default=0)
     finished_at = models.DateTimeField(_("処理完了日時"), null=True, blank=True)

@@ -1,10 +1,16 @@
+import functools
 import inspect
 
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
 from django.forms.forms import NON_FIELD_ERRORS
+from django.template.response import TemplateResponse
 from django.urls import URLResolver
 from django.utils.decorators import method_decorator
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.cache import never_cache
 
 # Generic on purpose: the lock may be the address's (every account tried from it).
@@ -24,6 +30,38 @@ class BackofficeSite(admin.AdminSite):
     def has_permission(self, request):
         user = request.user
         return user.is_active and user.is_staff and user.kind == "operator"
+
+    def each_context(self, request):
+        from madoguchi.backoffice.roles import role_label
+
+        context = super().each_context(request)
+        user = request.user
+        if user.is_authenticated:
+            # Read once, and only where a template shows it (the header, the 403 page).
+            context["operator_role"] = SimpleLazyObject(lambda: role_label(user))
+        return context
+
+    def admin_view(self, view, cacheable=False):
+        """Every back office view answers an operator without the right with its 403 page.
+
+        The roles (B5) are checked by the ModelAdmins' ``has_*_permission`` and the custom
+        views, which raise ``PermissionDenied``; the answer is a page in the back office's
+        look saying so, not the desk's error page.
+        """
+
+        @functools.wraps(view)
+        def refusing(request, *args, **kwargs):
+            try:
+                return view(request, *args, **kwargs)
+            except PermissionDenied:
+                return self.permission_denied(request)
+
+        return super().admin_view(refusing, cacheable)
+
+    def permission_denied(self, request):
+        context = {**self.each_context(request), "title": "権限がありません"}
+        request.current_app = self.name
+        return TemplateResponse(request, "backoffice/403.html", context, status=403)
 
     def get_urls(self):
         """Every back office view checks ``has_permission`` and sends others to its own login.
@@ -62,6 +100,38 @@ def _mark_login_not_required(patterns) -> None:
 
 
 backoffice_site = BackofficeSite(name="backoffice")
+
+
+class BackofficeChangeList(ChangeList):
+    """Django's change list, answering bad query strings with its ``?e=1`` redirect.
+
+    Django turns only some errors of ``date_hierarchy`` into ``IncorrectLookupParameters``:
+    not an OverflowError (``?received_at__year=99999999999999999999``, the day after
+    9999-12-31) nor the ValueError of the year after 9999; and some bad values reach the
+    database only when the rows are counted (a NUL byte, a date outside what the database
+    stores). None of them may answer 500.
+    """
+
+    def get_filters(self, request):
+        if any("\x00" in key + value for key, value in self.params.items()):
+            raise IncorrectLookupParameters("NUL in the query string")
+        try:
+            return super().get_filters(request)
+        except (OverflowError, ValueError) as error:
+            raise IncorrectLookupParameters(error) from error
+
+    def get_results(self, request):
+        try:
+            return super().get_results(request)
+        except (OverflowError, ValueError) as error:
+            raise IncorrectLookupParameters(error) from error
+
+
+class BackofficeAdmin(admin.ModelAdmin):
+    """The base of every back office ModelAdmin."""
+
+    def get_changelist(self, request, **kwargs):
+        return BackofficeChangeList
 
 
 class ReadOnlyAdminMixin:

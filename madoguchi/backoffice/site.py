@@ -128,10 +128,17 @@ class BackofficeChangeList(ChangeList):
 
 
 class BackofficeAdmin(admin.ModelAdmin):
-    """The base of every back office ModelAdmin."""
+    """The base of every back office ModelAdmin: bad input never answers 500."""
 
     def get_changelist(self, request, **kwargs):
         return BackofficeChangeList
+
+    def get_object(self, request, object_id, from_field=None):
+        # Django finds no object for an id it cannot convert; PostgreSQL refuses a text
+        # key holding NUL outright (a DataError). Such an id names no object either.
+        if "\x00" in str(object_id):
+            return None
+        return super().get_object(request, object_id, from_field)
 
 
 class ReadOnlyAdminMixin:

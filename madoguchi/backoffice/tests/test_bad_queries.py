@@ -10,6 +10,7 @@ redirect, or 400 — never a server error (the test client raises it).
 import pytest
 
 from madoguchi.backoffice.site import BackofficeAdmin, backoffice_site
+from madoguchi.backoffice.tests.conftest import url
 from madoguchi.backoffice.tests.every_page import admin_url, changelists
 
 pytestmark = pytest.mark.django_db
@@ -104,6 +105,15 @@ def test_issue6_bad_object_ids_never_answer_500(operator_client, object_id):
             page = admin_url(model, view, "0").replace("/0/", f"/{object_id}/")
             response = operator_client.get(page)
             assert response.status_code in (302, 403, 404), (page, response.status_code)
+    for name, method in (
+        ("applications_application_process", "post"),
+        ("applications_application_fail", "get"),
+        ("applications_application_fail", "post"),
+        ("contracts_contract_unlock", "post"),
+    ):
+        page = url(name, "0").replace("/0/", f"/{object_id}/")
+        response = getattr(operator_client, method)(page)
+        assert response.status_code == 404, (page, response.status_code)
 
 
 def test_issue6_the_changelists_listed_are_every_registered_one():

@@ -12,6 +12,7 @@ role that may see it), and its write permissions in the role that may use them.
 from dataclasses import dataclass
 
 from django.apps import apps as global_apps
+from django.contrib.auth.models import Group
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models import Q
@@ -101,10 +102,7 @@ def sync_roles(*, apps=global_apps, using: str = DEFAULT_DB_ALIAS) -> None:
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     for role in ROLES:
-        wanted = set()
-        for name in role.permissions:
-            app_label, codename = name.split(".")
-            wanted.add((app_label, codename))
+        wanted = {tuple(name.split(".")) for name in role.permissions}
         query = Q()
         for app_label, codename in wanted:
             query |= Q(content_type__app_label=app_label, codename=codename)
@@ -167,8 +165,6 @@ def set_operator_role(*, account, role: Role, operator, ip: str | None) -> bool:
     A superuser stays one as 管理者; any other role takes that away. Nobody raises their
     own role.
     """
-    from django.contrib.auth.models import Group
-
     if account.pk == operator.pk and role.rank > _rank(account):
         raise RoleChangeRefused("ご自身の権限を上げることはできません。")
     before = role_label(account)

@@ -13,6 +13,8 @@ from django.utils.decorators import method_decorator
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.cache import never_cache
 
+from madoguchi.backoffice.roles import role_label
+
 # Generic on purpose: the lock may be the address's (every account tried from it).
 LOCKED_OUT = (
     "ログインに続けて失敗したため、15分間ログインを停止しています。"
@@ -32,8 +34,6 @@ class BackofficeSite(admin.AdminSite):
         return user.is_active and user.is_staff and user.kind == "operator"
 
     def each_context(self, request):
-        from madoguchi.backoffice.roles import role_label
-
         context = super().each_context(request)
         user = request.user
         if user.is_authenticated:

@@ -24,6 +24,8 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "tes
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
+    # Before the admin: its templates (admin/base_site.html) override the admin's.
+    "madoguchi.backoffice",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -42,7 +44,6 @@ INSTALLED_APPS = [
     "madoguchi.desk",
     "madoguchi.mailboxes",
     "madoguchi.mailcatcher",
-    "madoguchi.backoffice",
 ]
 
 MIDDLEWARE = [

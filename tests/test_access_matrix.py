@@ -8,7 +8,8 @@ with what each role must get.
 
 Roles: ``anonymous``; ``customer`` (owns the objects used in URLs); ``other_customer``
 (another contract: another's objects are 404); ``ended`` (a desk login whose contract ended
-while its session was open: logged out on its next desk request, D1.3); ``operator``.
+while its session was open: logged out on its next desk request, D1.3); and one operator per
+back office role (B5): ``etsuran`` (閲覧), ``uketsuke`` (受付), ``kanrisha`` (管理者).
 """
 
 import re
@@ -25,6 +26,7 @@ from django.utils import timezone
 from madoguchi.applications.mails import mail_context
 from madoguchi.applications.tests.factories import ApplicationFactory
 from madoguchi.audit.models import AuditEntry
+from madoguchi.backoffice.roles import ETSURAN, KANRISHA, UKETSUKE
 from madoguchi.contracts.models import Contract
 from madoguchi.contracts.tests.factories import DeskUserFactory, OperatorFactory, phone_pages
 from madoguchi.mailboxes.models import AccountName
@@ -34,8 +36,9 @@ from madoguchi.outbox.services import enqueue_mail
 from madoguchi.provisioning.models import RadCheck, VirtualUser
 from madoguchi.throttling.models import LoginLock
 
-ROLES = ("anonymous", "customer", "other_customer", "ended", "operator")
-FLOOR = 590  # the number of checks may only grow (issue 2 made 380, issue 3 590)
+OPERATORS = ("etsuran", "uketsuke", "kanrisha")  # 閲覧, 受付, 管理者 (B5), lowest first
+ROLES = ("anonymous", "customer", "other_customer", "ended", *OPERATORS)
+FLOOR = 903  # the number of checks may only grow (issue 2 made 380, issue 3 590, issue 6 903)
 
 
 # --- outcomes -----------------------------------------------------------------------------
@@ -75,7 +78,7 @@ def desk_page(customer=200, other_customer=None, post=None, other_post=None) -> 
         "customer": customer,
         "other_customer": customer if other_customer is None else other_customer,
         "ended": LOGGED_OUT,
-        "operator": 403,
+        **dict.fromkeys(OPERATORS, 403),
     }
     row = {"GET": roles}
     if post is not None:
@@ -84,24 +87,51 @@ def desk_page(customer=200, other_customer=None, post=None, other_post=None) -> 
     return row
 
 
-def backoffice(operator, post=None) -> dict:
-    """A back office page: operators only, everyone else to the back office login."""
-    row = {"GET": {**each(BO_LOGIN), "operator": operator}}
+def for_operators(outcome, least: str) -> dict:
+    """``outcome`` for the role ``least`` and those above it; 403 for the roles below (B5)."""
+    allowed = OPERATORS[OPERATORS.index(least) :]
+    return {role: outcome if role in allowed else 403 for role in OPERATORS}
+
+
+def backoffice(operator, post=None, *, least="etsuran", post_least=None) -> dict:
+    """A back office page: operators only, everyone else to the back office login.
+
+    Operators of the role ``least`` and above get ``operator`` (``post`` for a POST, from the
+    role ``post_least``, by default ``least``); the roles below get the 403 page.
+    """
+    row = {"GET": {**each(BO_LOGIN), **for_operators(operator, least)}}
     if post is not None:
-        row["POST"] = {**each(BO_LOGIN), "operator": post}
+        row["POST"] = {**each(BO_LOGIN), **for_operators(post, post_least or least)}
     return row
 
 
-def admin_model(label: str, *, add=200, change=200, delete=200, extra=None) -> dict:
-    """The six URL patterns Django's ModelAdmin makes for ``app_model``."""
+def admin_model(
+    label: str,
+    *,
+    add=403,
+    change=200,
+    delete=403,
+    change_post=None,
+    least="etsuran",
+    add_least="kanrisha",
+    change_least="kanrisha",
+    extra=None,
+) -> dict:
+    """The six URL patterns Django's ModelAdmin makes for ``app_model``.
+
+    Roles from ``least`` see the list, the history and the object's page; ``change_post``
+    is what an empty POST to that page gets from the role ``change_least`` up.
+    """
     app, model = label.split("_", 1)
     rows = {
-        f"backoffice:{label}_changelist": backoffice(200),
-        f"backoffice:{label}_add": backoffice(add),
-        f"backoffice:{label}_history": backoffice(200),
-        f"backoffice:{label}_delete": backoffice(delete),
-        f"backoffice:{label}_change": backoffice(change),
-        # The old change URL redirects to the change page.
+        f"backoffice:{label}_changelist": backoffice(200, least=least),
+        f"backoffice:{label}_add": backoffice(add, least=add_least if add != 403 else least),
+        f"backoffice:{label}_history": backoffice(200, least=least),
+        f"backoffice:{label}_delete": backoffice(delete, least=least),
+        f"backoffice:{label}_change": backoffice(
+            change, post=change_post or 403, least=least, post_least=change_least
+        ),
+        # The old change URL redirects to the change page (which checks the role).
         f"backoffice/{app}/{model}/<path:object_id>/": backoffice(
             Redirect(f"/backoffice/{app}/{model}/{{object_id}}/change/")
         ),
@@ -178,70 +208,79 @@ MATRIX: dict[str, dict[str, dict]] = {
     # The back office (Django admin): its own login, operators only.
     "backoffice:index": backoffice(200),
     "backoffice:login": {
-        "GET": {**each(200), "operator": Redirect("/backoffice/")},
+        "GET": {**each(200), **dict.fromkeys(OPERATORS, Redirect("/backoffice/"))},
         "POST": each(200),  # an empty form: its messages, even for an operator
     },
     "backoffice:logout": {
-        "GET": {**each(Redirect("/backoffice/")), "operator": 405},
-        "POST": {**each(Redirect("/backoffice/")), "operator": 200},
+        "GET": {**each(Redirect("/backoffice/")), **dict.fromkeys(OPERATORS, 405)},
+        "POST": {**each(Redirect("/backoffice/")), **dict.fromkeys(OPERATORS, 200)},
     },
     "backoffice:password_change": backoffice(200),
     "backoffice:password_change_done": backoffice(200),
     "backoffice:autocomplete": backoffice(403),  # needs its query parameters
     "backoffice:jsi18n": backoffice(200),
     "backoffice:view_on_site": backoffice(404),  # no model has a public page
-    "backoffice:app_list": backoffice(200),
+    "backoffice:app_list": backoffice(200),  # ご契約: every role sees contracts
     "backoffice/(?P<url>.*)$": backoffice(404),  # any other back office URL
+    # Contracts come from the ISP's systems: no add, no delete. Every role reads them; the
+    # flags are 管理者's (an empty POST clears both and goes back to the list).
     **admin_model(
         "contracts_contract",
-        add=403,  # contracts come from the ISP's systems
-        delete=403,
+        change_post=Redirect("/backoffice/contracts/contract/"),
         extra={
-            # B4: the 「ログインロック解除」 button posts here.
+            # B4: the 「ログインロック解除」 button posts here (受付 and up).
             "backoffice:contracts_contract_unlock": backoffice(
-                405, post=Redirect("/backoffice/contracts/contract/{object_id}/change/")
+                405,
+                post=Redirect("/backoffice/contracts/contract/{object_id}/change/"),
+                post_least="uketsuke",
             ),
         },
     ),
-    # Login accounts: the object is the customer's desk login, which operators may see but
-    # neither edit, delete nor give a password (the customer changes it on the desk, D3).
+    # Login accounts (受付 and up, who unlock logins there; 管理者 adds operators): the
+    # object is the customer's desk login, which operators may see but neither edit, delete
+    # nor give a password (the customer changes it on the desk, D3).
     **admin_model(
         "contracts_user",
-        delete=403,
+        add=200,
+        least="uketsuke",
+        change_least="uketsuke",  # 403 for every role: a desk login is never edited here
         extra={"backoffice:auth_user_password_change": backoffice(403)},
     ),
-    **admin_model("contracts_phonepage", add=403, delete=403),
+    # The phone pages' text: 管理者 edits it (an empty POST gets the form's messages).
+    **admin_model("contracts_phonepage", change_post=200),
     **admin_model(
         "applications_application",
-        add=403,
-        delete=403,
         extra={
             # B1 「処理する」: a POST that carries the application out, back to its page.
             "backoffice:applications_application_process": backoffice(
-                405, post=Redirect("/backoffice/applications/application/{object_id}/change/")
+                405,
+                post=Redirect("/backoffice/applications/application/{object_id}/change/"),
+                post_least="uketsuke",
             ),
             # B1 「完了にする」 (kinds carried out by hand): a POST, back to its page (an
             # automatic kind is refused there with a message).
             "backoffice:applications_application_complete": backoffice(
-                405, post=Redirect("/backoffice/applications/application/{object_id}/change/")
+                405,
+                post=Redirect("/backoffice/applications/application/{object_id}/change/"),
+                post_least="uketsuke",
             ),
             # B1 「失敗にする」: the reason form; an empty POST gets its message.
-            "backoffice:applications_application_fail": backoffice(200, post=200),
+            "backoffice:applications_application_fail": backoffice(200, post=200, least="uketsuke"),
         },
     ),
-    # Every mail the portal sends (the outbox): read only.
-    **admin_model("outbox_mail", add=403, delete=403),
     # Mail accounts and the names in use (D4, B1): read only.
-    **admin_model("mailboxes_mailbox", add=403, delete=403),
-    **admin_model("mailboxes_accountname", add=403, delete=403),
+    **admin_model("mailboxes_mailbox"),
+    **admin_model("mailboxes_accountname"),
     # What the mail system reads (P2): read only, hashes masked.
-    **admin_model("provisioning_virtualdomain", add=403, delete=403),
-    **admin_model("provisioning_virtualuser", add=403, delete=403),
-    **admin_model("audit_auditentry", add=403, delete=403),
-    **admin_model("provisioning_radcheck", add=403, delete=403),
-    **admin_model("mailcatcher_caughtmail", add=403, delete=403),
-    # The logins locked now (D1.2): read only; its action lifts them.
-    **admin_model("throttling_loginlock", add=403, delete=403),
+    **admin_model("provisioning_virtualdomain"),
+    **admin_model("provisioning_virtualuser"),
+    **admin_model("provisioning_radcheck"),
+    # The audit log, the caught mails and the outbox: 受付 and up.
+    **admin_model("audit_auditentry", least="uketsuke"),
+    **admin_model("mailcatcher_caughtmail", least="uketsuke"),
+    **admin_model("outbox_mail", least="uketsuke"),
+    # The logins locked now (D1.2): 受付 and up; its action lifts them.
+    **admin_model("throttling_loginlock", least="uketsuke"),
 }
 
 
@@ -375,7 +414,6 @@ def people(db):
     customer = DeskUserFactory(username="matrix1@biz.example.ne.jp")
     other = DeskUserFactory(username="matrix2@biz.example.ne.jp")
     ended = DeskUserFactory(username="matrix3@biz.example.ne.jp")
-    operator = OperatorFactory(username="matrix-operator")
     # The ended contract's session was opened before its contract ended.
     Contract.objects.filter(pk=ended.contract_id).update(status=Contract.Status.ENDED)
     return {
@@ -383,7 +421,9 @@ def people(db):
         "customer": customer,
         "other_customer": other,
         "ended": ended,
-        "operator": operator,
+        "etsuran": OperatorFactory(username="matrix-etsuran", role=ETSURAN),
+        "uketsuke": OperatorFactory(username="matrix-uketsuke", role=UKETSUKE),
+        "kanrisha": OperatorFactory(username="matrix-kanrisha", role=KANRISHA),
     }
 
 

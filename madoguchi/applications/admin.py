@@ -29,7 +29,8 @@ from django.views.decorators.http import require_POST
 from madoguchi.applications import registry, services
 from madoguchi.applications.models import Application
 from madoguchi.audit.services import client_ip
-from madoguchi.backoffice.site import ReadOnlyAdminMixin, backoffice_site
+from madoguchi.backoffice.roles import PROCESS_APPLICATION
+from madoguchi.backoffice.site import BackofficeAdmin, ReadOnlyAdminMixin, backoffice_site
 from madoguchi.lib.forms import NULL_CHARACTERS, reject_control_characters
 
 logger = logging.getLogger(__name__)
@@ -44,7 +45,9 @@ class FailForm(forms.Form):
 
     reason = forms.CharField(
         label="失敗理由（お客様に表示されます）",
-        widget=forms.Textarea(attrs={"rows": 6, "cols": 80, "maxlength": REASON_MAX_LENGTH}),
+        # No maxlength: the browser would cut a pasted reason silently; the server refuses
+        # an overlong one with a message instead.
+        widget=forms.Textarea(attrs={"rows": 6, "cols": 80}),
         error_messages={
             "required": "失敗理由を入力してください。",
             NULL_CHARACTERS: "失敗理由に使用できない制御文字が含まれています。",
@@ -57,7 +60,8 @@ class FailForm(forms.Form):
 
     def clean_reason(self):
         reason = self.cleaned_data["reason"].replace("\r\n", "\n").replace("\r", "\n")
-        # Line breaks are welcome in a reason; other control characters are not.
+        # Line breaks are welcome in a reason; other control characters are not, nor the
+        # replacement character that invalid UTF-8 becomes.
         reject_control_characters(reason.replace("\n", ""), REASON_LABEL)
         if len(reason) > REASON_MAX_LENGTH:
             raise forms.ValidationError(
@@ -85,7 +89,7 @@ class HandlingFilter(admin.SimpleListFilter):
 
 
 @admin.register(Application, site=backoffice_site)
-class ApplicationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ApplicationAdmin(ReadOnlyAdminMixin, BackofficeAdmin):
     list_display = [
         "number",
         "customer_number",
@@ -224,9 +228,8 @@ class ApplicationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     # The record itself is never edited (ReadOnlyAdminMixin): operators act on it only
     # through the two actions below, which go through the services (and so are audited, X7).
     def has_operate_permission(self, request, obj=None) -> bool:
-        """May the operator process or fail applications (「処理する」, 「失敗にする」)?"""
-        opts = self.opts
-        return request.user.has_perm(f"{opts.app_label}.change_{opts.model_name}")
+        """May the operator process or fail applications (「処理する」, 「失敗にする」, B5)?"""
+        return request.user.has_perm(PROCESS_APPLICATION)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:

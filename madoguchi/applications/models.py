@@ -61,7 +61,7 @@ class Application(models.Model):
     submitted_ip = models.GenericIPAddressField(_("申込元IPアドレス"), null=True, blank=True)
     # One per draft: a replayed or doubled final POST cannot create a second application.
     submission_key = models.CharField(
-        _("送信キー"), max_length=64, unique=True, null=True, blank=True
+        _("二重送信防止キー"), max_length=64, unique=True, null=True, blank=True
     )
     # Nothing is carried out before this time: the kind's delay (the customer may cancel
     # until then) or the date the customer chose.

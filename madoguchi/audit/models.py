@@ -1,6 +1,9 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from madoguchi.audit.labels import action_label
 
 
 class AuditEntry(models.Model):
@@ -36,4 +39,9 @@ class AuditEntry(models.Model):
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_name} {self.action}"
+        created = timezone.localtime(self.created_at)  # JST, as every time operators read
+        return f"{created:%Y/%m/%d %H:%M} {self.actor_name} {self.action_label}"
+
+    @property
+    def action_label(self) -> str:
+        return action_label(self.action)

@@ -14,11 +14,13 @@ from django.http import Http404, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from madoguchi.audit.services import client_ip
-from madoguchi.backoffice.site import backoffice_site
+from madoguchi.backoffice import roles
+from madoguchi.backoffice.site import BackofficeAdmin, backoffice_site
 from madoguchi.contracts import services
 from madoguchi.contracts.models import Contract, PhonePage, User
 from madoguchi.lib.dates import format_datetime
@@ -64,6 +66,13 @@ class LoginLockedFilter(admin.SimpleListFilter):
         return queryset
 
 
+class UnlocksLogins:
+    """「ログインロック解除」 (the button and the list action) is for 受付 and up (B5)."""
+
+    def has_unlock_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm(roles.UNLOCK_LOGIN)
+
+
 class ContractForm(forms.ModelForm):
     class Meta:
         model = Contract
@@ -71,7 +80,7 @@ class ContractForm(forms.ModelForm):
 
 
 @admin.register(Contract, site=backoffice_site)
-class ContractAdmin(admin.ModelAdmin):
+class ContractAdmin(UnlocksLogins, BackofficeAdmin):
     """B4: find a contract, read it, set its two flags, lift a login lockout."""
 
     form = ContractForm
@@ -126,6 +135,7 @@ class ContractAdmin(admin.ModelAdmin):
         "address",
         "contact_email",
         "desk_login",
+        "desk_login_id",
         "login_lock",
         "created_at",
         "updated_at",
@@ -133,6 +143,25 @@ class ContractAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return annotate_login(super().get_queryset(request))
+
+    def _login_shown(self, request, names):
+        """The desk login links to its account page only for who may open it (B5)."""
+        if request.user.has_perm("contracts.view_user"):
+            return names
+        return ["desk_login_id" if name == "desk_login" else name for name in names]
+
+    def get_list_display(self, request):
+        return self._login_shown(request, super().get_list_display(request))
+
+    def get_fieldsets(self, request, obj=None):
+        return [
+            (title, {**options, "fields": self._login_shown(request, options["fields"])})
+            for title, options in super().get_fieldsets(request, obj)
+        ]
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context["may_unlock"] = self.has_unlock_permission(request, obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def has_add_permission(self, request):
         return False
@@ -148,6 +177,10 @@ class ContractAdmin(admin.ModelAdmin):
             "admin:contracts_user_change", args=[obj.desk_user_id], current_app=self.admin_site.name
         )
         return format_html('<a href="{}">{}</a>', url, obj.desk_username)
+
+    @admin.display(description="認証ID", ordering="desk_username")
+    def desk_login_id(self, obj):
+        return obj.desk_username or "-"
 
     @admin.display(description="ログインロック", ordering="login_locked_until")
     def login_locked(self, obj):
@@ -182,7 +215,7 @@ class ContractAdmin(admin.ModelAdmin):
             contract=obj, operator=request.user, ip=client_ip(request), **flags
         )
 
-    @admin.action(description="ログインロック解除")
+    @admin.action(description="ログインロック解除", permissions=["unlock"])
     def unlock_logins(self, request, queryset):
         names = []
         for contract in queryset:
@@ -213,7 +246,7 @@ class ContractAdmin(admin.ModelAdmin):
         contract = self.get_object(request, unquote(object_id))
         if contract is None:
             raise Http404
-        if not self.has_change_permission(request, contract):
+        if not self.has_unlock_permission(request, contract):
             raise PermissionDenied
         services.unlock_login(
             contract_or_user=contract, operator=request.user, ip=client_ip(request)
@@ -241,8 +274,25 @@ class PasswordSummaryWidget(ReadOnlyPasswordHashWidget):
     template_name = "backoffice/password_summary.html"
 
 
+def role_field() -> forms.ChoiceField:
+    """The operator's role (B5): one of the back office's roles."""
+    return forms.ChoiceField(
+        label="権限",
+        choices=[(role.key, role.name) for role in roles.ROLES],
+        error_messages={
+            "required": "権限を選んでください。",
+            "invalid_choice": "権限を一覧から選んでください。",
+        },
+        help_text=format_html_join(
+            mark_safe("<br>"), "{}：{}", ((r.name, r.description) for r in roles.ROLES)
+        ),
+    )
+
+
 class OperatorCreationForm(BaseUserCreationForm):
-    """A new operator account: name, mail address and an initial password."""
+    """A new operator account: name, mail address, role and an initial password."""
+
+    role = role_field()
 
     class Meta:
         model = User
@@ -258,9 +308,24 @@ class OperatorCreationForm(BaseUserCreationForm):
 
 
 class OperatorChangeForm(BaseUserChangeForm):
+    role = role_field()
+    editing_self = False  # set by AccountAdmin for the operator's own account
+
     class Meta:
         model = User
         fields = ["username", "password", "last_name", "first_name", "email", "is_active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        account = self.instance
+        role = roles.KANRISHA if account.is_superuser else roles.role_of(account)
+        self.fields["role"].initial = role.key if role else None
+        if self.editing_self:
+            # Nobody raises their own role or deactivates themselves (B5): another
+            # 管理者 does it. Disabled fields keep their value whatever is posted.
+            for name in ("role", "is_active"):
+                self.fields[name].disabled = True
+                self.fields[name].help_text = "ご自身のアカウントでは変更できません。"
 
 
 class CustomerAccountForm(BaseUserChangeForm):
@@ -278,24 +343,25 @@ class CustomerAccountForm(BaseUserChangeForm):
 
 
 @admin.register(User, site=backoffice_site)
-class AccountAdmin(UserAdmin):
+class AccountAdmin(UnlocksLogins, BackofficeAdmin, UserAdmin):
     """Operator accounts are created and edited here; customers' logins are shown only."""
 
     add_form = OperatorCreationForm
     form = OperatorChangeForm
-    list_display = ["username", "kind", "contract", "is_active", "last_login"]
+    list_display = ["username", "kind", "role", "contract", "is_active", "last_login"]
     list_filter = ["kind", "is_active"]
     list_select_related = ["contract"]
     search_fields = ["username", "email", "contract__customer_number"]
     ordering = ["kind", "username"]
     actions = ["unlock_logins"]
     add_fieldsets = [
-        (None, {"classes": ["wide"], "fields": ["username", "email", "password1", "password2"]})
+        (None, {"classes": ["wide"], "fields": ["username", "email", "role"]}),
+        ("初期パスワード", {"classes": ["wide"], "fields": ["password1", "password2"]}),
     ]
     operator_fieldsets = [
         (None, {"fields": ["username", "password"]}),
         ("個人情報", {"fields": ["last_name", "first_name", "email"]}),
-        ("状態", {"fields": ["kind", "is_active"]}),
+        ("状態", {"fields": ["kind", "role", "is_active"]}),
         ("日時", {"fields": ["last_login", "date_joined"]}),
     ]
     customer_fieldsets = [
@@ -307,6 +373,13 @@ class AccountAdmin(UserAdmin):
     def is_operator_account(self, obj) -> bool:
         return obj is not None and obj.kind == User.Kind.OPERATOR
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("groups")
+
+    @admin.display(description="権限")
+    def role(self, obj):
+        return roles.role_label(obj) if self.is_operator_account(obj) else "-"
+
     def get_fieldsets(self, request, obj=None):
         if obj is None:
             return self.add_fieldsets
@@ -315,7 +388,10 @@ class AccountAdmin(UserAdmin):
     def get_form(self, request, obj=None, **kwargs):
         if obj is not None and not self.is_operator_account(obj):
             kwargs["form"] = CustomerAccountForm
-        return super().get_form(request, obj, **kwargs)
+        form = super().get_form(request, obj, **kwargs)
+        if obj is not None and obj.pk == request.user.pk:
+            form = type(form.__name__, (form,), {"editing_self": True})
+        return form
 
     def has_change_permission(self, request, obj=None):
         if obj is not None and not self.is_operator_account(obj):
@@ -328,18 +404,25 @@ class AccountAdmin(UserAdmin):
 
     def save_model(self, request, obj, form, change):
         if not change:
-            # Until roles come (B5), every operator may use the whole back office.
+            # What the operator may do is their role's (B5): never a superuser from here.
             obj.kind = User.Kind.OPERATOR
             obj.is_staff = True
-            obj.is_superuser = True
+            obj.is_superuser = False
         super().save_model(request, obj, form, change)
         services.record_account_change(
             account=obj,
             operator=request.user,
             ip=client_ip(request),
             created=not change,
-            fields=list(form.changed_data),
+            fields=[name for name in form.changed_data if name != "role"],
         )
+        if "role" in form.fields and not form.fields["role"].disabled:
+            roles.set_operator_role(
+                account=obj,
+                role=roles.BY_KEY[form.cleaned_data["role"]],
+                operator=request.user,
+                ip=client_ip(request),
+            )
 
     def user_change_password(self, request, id, form_url=""):
         response = super().user_change_password(request, id, form_url)
@@ -353,7 +436,7 @@ class AccountAdmin(UserAdmin):
             )
         return response
 
-    @admin.action(description="ログインロック解除")
+    @admin.action(description="ログインロック解除", permissions=["unlock"])
     def unlock_logins(self, request, queryset):
         for account in queryset:
             services.unlock_login(
@@ -366,7 +449,7 @@ class AccountAdmin(UserAdmin):
 
 
 @admin.register(PhonePage, site=backoffice_site)
-class PhonePageAdmin(admin.ModelAdmin):
+class PhonePageAdmin(BackofficeAdmin):
     """The text of the four お電話での問い合わせ pages; exactly four, so no add or delete."""
 
     list_display = ["topic", "phone_number", "hours", "updated_at"]

@@ -12,7 +12,7 @@ from django.utils.html import format_html
 
 from madoguchi.applications.admin import ApplicationAdmin
 from madoguchi.applications.registry import REMOVED, UNCHANGED
-from madoguchi.backoffice.site import ReadOnlyAdminMixin, backoffice_site
+from madoguchi.backoffice.site import BackofficeAdmin, ReadOnlyAdminMixin, backoffice_site
 from madoguchi.mailboxes.models import AccountName, Mailbox, MailboxOrder
 from madoguchi.mailboxes.services import MAILBOX_KINDS, virus_label
 
@@ -25,7 +25,7 @@ def contract_link(admin_site, contract) -> str:
 
 
 @admin.register(Mailbox, site=backoffice_site)
-class MailboxAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class MailboxAdmin(ReadOnlyAdminMixin, BackofficeAdmin):
     list_display = ["customer_number", "contract_name", "slot_label", "address", "virus_check"]
     list_filter = ["virus_check", "host"]
     list_select_related = ["contract"]
@@ -109,7 +109,7 @@ ApplicationAdmin.add_inline(MailboxOrderInline)
 
 
 @admin.register(AccountName, site=backoffice_site)
-class AccountNameAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class AccountNameAdmin(ReadOnlyAdminMixin, BackofficeAdmin):
     """Every account name in use (D4.9): by a mailbox, or held by a pending application."""
 
     list_display = ["name", "used_by", "reserved_at"]

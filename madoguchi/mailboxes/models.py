@@ -15,7 +15,7 @@ class Mailbox(models.Model):
         on_delete=models.PROTECT,
         related_name="mailboxes",
     )
-    slot = models.PositiveSmallIntegerField(_("No."))
+    slot = models.PositiveSmallIntegerField(_("番号"))
     account = models.CharField(_("メールアカウント"), max_length=32, unique=True)
     host = models.CharField(_("ホスト"), max_length=100)
     virus_check = models.BooleanField(_("ウィルスチェックサービス"), default=False)
@@ -56,22 +56,28 @@ class MailboxOrder(models.Model):
 
     application = models.OneToOneField(
         "applications.Application",
+        verbose_name=_("お申込み"),
         on_delete=models.CASCADE,
         primary_key=True,
         related_name="mailbox_order",
     )
     contract = models.ForeignKey(
-        "contracts.Contract", on_delete=models.PROTECT, related_name="mailbox_orders"
+        "contracts.Contract",
+        verbose_name=_("ご契約"),
+        on_delete=models.PROTECT,
+        related_name="mailbox_orders",
     )
-    slot = models.PositiveSmallIntegerField(_("No."))
+    slot = models.PositiveSmallIntegerField(_("番号"))
     action = models.CharField(_("お申込み"), max_length=10, choices=Action)
     # The new account name; blank when the account does not change.
     account = models.CharField(_("変更後メールアカウント"), max_length=32, blank=True)
     # The virus check after the application; None when it does not change.
     virus_check = models.BooleanField(_("変更後ウィルスチェックサービス"), null=True)
     # The mail password as a Dovecot-compatible hash; blank when no new account.
-    password_hash = models.CharField(max_length=255, blank=True, editable=False)
-    pending = models.BooleanField(default=True)
+    password_hash = models.CharField(
+        _("メールパスワード（ハッシュ）"), max_length=255, blank=True, editable=False
+    )
+    pending = models.BooleanField(_("処理待ち"), default=True)
 
     class Meta:
         verbose_name = _("メールアカウントのお申込み内容")
@@ -98,8 +104,8 @@ class AccountName(models.Model):
     however many browsers ask for it at the same moment.
     """
 
-    name = models.CharField(max_length=32, primary_key=True)
-    reserved_at = models.DateTimeField(auto_now_add=True)
+    name = models.CharField(_("アカウント名"), max_length=32, primary_key=True)
+    reserved_at = models.DateTimeField(_("確保日時"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("使用中のアカウント名")

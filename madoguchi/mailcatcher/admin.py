@@ -3,12 +3,12 @@
 from django.contrib import admin
 from django.utils.html import format_html
 
-from madoguchi.backoffice.site import ReadOnlyAdminMixin, backoffice_site
+from madoguchi.backoffice.site import BackofficeAdmin, ReadOnlyAdminMixin, backoffice_site
 from madoguchi.mailcatcher.models import CaughtMail
 
 
 @admin.register(CaughtMail, site=backoffice_site)
-class CaughtMailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class CaughtMailAdmin(ReadOnlyAdminMixin, BackofficeAdmin):
     list_display = ["received_at", "mail_from", "recipients", "subject"]
     date_hierarchy = "received_at"
     search_fields = ["subject", "mail_from"]

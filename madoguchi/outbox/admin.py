@@ -3,13 +3,13 @@
 from django.contrib import admin
 from django.utils.html import format_html
 
-from madoguchi.backoffice.site import ReadOnlyAdminMixin, backoffice_site
+from madoguchi.backoffice.site import BackofficeAdmin, ReadOnlyAdminMixin, backoffice_site
 from madoguchi.lib.emails import render_email
 from madoguchi.outbox.models import Mail
 
 
 @admin.register(Mail, site=backoffice_site)
-class MailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class MailAdmin(ReadOnlyAdminMixin, BackofficeAdmin):
     list_display = ["created_at", "to", "subject", "status", "attempts", "sent_at"]
     list_filter = ["status", "template"]
     date_hierarchy = "created_at"

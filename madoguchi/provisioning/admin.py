@@ -8,7 +8,7 @@ import re
 from django.contrib import admin
 from django.db.models import Count
 
-from madoguchi.backoffice.site import ReadOnlyAdminMixin, backoffice_site
+from madoguchi.backoffice.site import BackofficeAdmin, ReadOnlyAdminMixin, backoffice_site
 from madoguchi.provisioning.models import RadCheck, VirtualDomain, VirtualUser
 
 SCHEMES = {"6": "SHA-512-crypt", "5": "SHA-256-crypt", "1": "MD5-crypt"}
@@ -16,7 +16,7 @@ DOVECOT_SCHEME_RE = re.compile(r"^\{([A-Z0-9][A-Z0-9.-]{0,31})\}")
 
 
 @admin.register(RadCheck, site=backoffice_site)
-class RadCheckAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class RadCheckAdmin(ReadOnlyAdminMixin, BackofficeAdmin):
     list_display = ["username", "attribute", "op"]
     list_filter = ["attribute"]
     search_fields = ["username"]
@@ -32,7 +32,7 @@ class RadCheckAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(VirtualDomain, site=backoffice_site)
-class VirtualDomainAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class VirtualDomainAdmin(ReadOnlyAdminMixin, BackofficeAdmin):
     list_display = ["name", "mailbox_count"]
     search_fields = ["name"]
     fields = ["name", "mailbox_count"]
@@ -47,7 +47,7 @@ class VirtualDomainAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(VirtualUser, site=backoffice_site)
-class VirtualUserAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class VirtualUserAdmin(ReadOnlyAdminMixin, BackofficeAdmin):
     """The mailboxes Postfix/Dovecot read (P2); the password hash stays in the database."""
 
     list_display = ["email", "domain", "virus_check", "active", "masked_password"]

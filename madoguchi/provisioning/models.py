@@ -10,11 +10,11 @@ class RadCheck(models.Model):
     (SHA-512-crypt), which the PAP module verifies. Never plaintext.
     """
 
-    id = models.AutoField(primary_key=True)
-    username = models.CharField(max_length=64, default="", db_index=True)
-    attribute = models.CharField(max_length=64, default="")
-    op = models.CharField(max_length=2, default="==")
-    value = models.CharField(max_length=253, default="")
+    id = models.AutoField(_("ID番号"), primary_key=True)
+    username = models.CharField(_("ユーザー名（認証ID）"), max_length=64, default="", db_index=True)
+    attribute = models.CharField(_("属性"), max_length=64, default="")
+    op = models.CharField(_("演算子"), max_length=2, default="==")
+    value = models.CharField(_("値"), max_length=253, default="")
 
     class Meta:
         db_table = "radcheck"
@@ -31,7 +31,7 @@ class RadCheck(models.Model):
 class VirtualDomain(models.Model):
     """A mail host (domain) served by the Postfix/Dovecot virtual-mailbox setup (P2)."""
 
-    name = models.CharField(max_length=253, unique=True)
+    name = models.CharField(_("ドメイン名"), max_length=253, unique=True)
 
     class Meta:
         db_table = "virtual_domains"
@@ -49,12 +49,14 @@ class VirtualUser(models.Model):
     plaintext; ``virus_check`` routes the recipient through the content filter.
     """
 
-    domain = models.ForeignKey(VirtualDomain, on_delete=models.PROTECT, related_name="users")
-    email = models.CharField(max_length=320, unique=True)
-    password = models.CharField(max_length=255)
-    maildir = models.CharField(max_length=400)
-    virus_check = models.BooleanField(default=False)
-    active = models.BooleanField(default=True)
+    domain = models.ForeignKey(
+        VirtualDomain, verbose_name=_("ドメイン"), on_delete=models.PROTECT, related_name="users"
+    )
+    email = models.CharField(_("メールアドレス"), max_length=320, unique=True)
+    password = models.CharField(_("パスワード（ハッシュ）"), max_length=255)
+    maildir = models.CharField(_("メールボックスの場所 (maildir)"), max_length=400)
+    virus_check = models.BooleanField(_("ウィルスチェックサービス"), default=False)
+    active = models.BooleanField(_("有効"), default=True)
 
     class Meta:
         db_table = "virtual_users"

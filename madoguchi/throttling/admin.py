@@ -4,13 +4,14 @@ from django.contrib import admin, messages
 from django.utils import timezone
 
 from madoguchi.audit.services import client_ip
-from madoguchi.backoffice.site import backoffice_site
+from madoguchi.backoffice.roles import UNLOCK_LOGIN
+from madoguchi.backoffice.site import BackofficeAdmin, backoffice_site
 from madoguchi.throttling import services
 from madoguchi.throttling.models import LoginLock
 
 
 @admin.register(LoginLock, site=backoffice_site)
-class LoginLockAdmin(admin.ModelAdmin):
+class LoginLockAdmin(BackofficeAdmin):
     """Read only: locks are made by failures and lifted by the action (audited, X7)."""
 
     list_display = ["login_scope", "kind", "target", "locked_until"]
@@ -47,7 +48,10 @@ class LoginLockAdmin(admin.ModelAdmin):
     def target(self, obj):
         return obj.key if obj.kind != LoginLock.Kind.DEVICE else obj.username
 
-    @admin.action(description="ログインロック解除")
+    def has_unlock_permission(self, request) -> bool:
+        return request.user.has_perm(UNLOCK_LOGIN)
+
+    @admin.action(description="ログインロック解除", permissions=["unlock"])
     def lift(self, request, queryset):
         lifted = services.lift_locks(list(queryset), operator=request.user, ip=client_ip(request))
         self.message_user(

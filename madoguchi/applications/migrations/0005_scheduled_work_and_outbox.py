@@ -70,7 +70,7 @@ class Migration(migrations.Migration):
             model_name="application",
             name="submission_key",
             field=models.CharField(
-                blank=True, max_length=64, null=True, unique=True, verbose_name="送信キー"
+                blank=True, max_length=64, null=True, unique=True, verbose_name="二重送信防止キー"
             ),
         ),
         migrations.AddIndex(

@@ -13,3 +13,11 @@ def url(name: str, *args) -> str:
 def operator_client(client, operator):
     client.force_login(operator)
     return client
+
+
+@pytest.fixture
+def every_page_object(customer, operator):
+    """One object of every model the back office shows (see ``every_page.make_objects``)."""
+    from madoguchi.backoffice.tests.every_page import make_objects
+
+    return make_objects(customer, operator)

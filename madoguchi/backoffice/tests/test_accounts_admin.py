@@ -19,6 +19,7 @@ def add_operator(client, username="suzuki", **extra):
         "email": "suzuki@example.ne.jp",
         "password1": NEW_OPERATOR_PASSWORD,
         "password2": NEW_OPERATOR_PASSWORD,
+        "role": "uketsuke",
         "_save": "保存",
         **extra,
     }
@@ -28,7 +29,7 @@ def add_operator(client, username="suzuki", **extra):
 def test_b5_list_shows_operators_and_desk_logins_in_bounded_queries(
     operator_client, operator, customer, other_customer, django_assert_max_num_queries
 ):
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(13):
         response = operator_client.get(url("contracts_user_changelist"))
     assert response.status_code == 200
     text = page_text(response)
@@ -42,7 +43,10 @@ def test_b5_operator_account_is_created_audited_and_can_log_in(operator_client, 
     assert response.status_code == 302
     created = User.objects.get(username="suzuki")
     assert created.kind == User.Kind.OPERATOR
-    assert created.is_staff and created.is_superuser and created.contract is None
+    assert created.is_staff and created.contract is None
+    # B5: what a new operator may do is their role's, never a superuser's.
+    assert not created.is_superuser
+    assert [group.name for group in created.groups.all()] == ["受付"]
     assert created.password.startswith("argon2")
     entry = AuditEntry.objects.get(action="account.create")
     assert entry.actor == operator and entry.target == "suzuki"
@@ -76,6 +80,7 @@ def test_b5_operator_details_are_edited_and_audited(operator_client, operator):
             "last_name": "鈴木",
             "first_name": "一郎",
             "email": "ichiro@example.ne.jp",
+            "role": "uketsuke",
             "_save": "保存",
         },  # is_active left out: deactivated
     )
@@ -99,7 +104,7 @@ def test_b4_desk_credential_is_shown_read_only_with_only_a_hash_summary(
     operator_client, customer, django_assert_max_num_queries
 ):
     page = url("contracts_user_change", customer.pk)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(11):
         response = operator_client.get(page)
     assert response.status_code == 200
     html = response.content.decode()

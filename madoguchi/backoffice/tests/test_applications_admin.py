@@ -38,13 +38,13 @@ def test_b1_list_and_detail_in_bounded_queries(operator_client, django_assert_ma
         context=mail_context(failed),
         reference=failed.number,
     )
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(13):
         response = operator_client.get(url("applications_application_changelist"))
     assert response.status_code == 200
     text = page_text(response)
     assert all(application.number in text for application in applications)
     assert "認証パスワード変更" in text and "失敗" in text
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(11):
         detail = operator_client.get(url("applications_application_change", failed.pk))
     assert detail.status_code == 200
     text = page_text(detail)

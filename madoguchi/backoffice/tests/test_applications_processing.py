@@ -35,6 +35,7 @@ REASON = "ご契約内容の確認が必要なため、\r\nお申込みを取り
 STORED_REASON = REASON.replace("\r\n", "\n")
 FINISHED_MESSAGE = "で終了しているため、操作できません。"
 HELD_MESSAGE = "は処理中です（処理期限"
+GARBLED = "失敗理由に文字化けした文字が含まれています。入力し直してください。"
 
 
 def process_url(application) -> str:
@@ -296,8 +297,10 @@ def test_b1_fail_reason_of_500_characters_is_accepted(operator_client, customer)
         ("あ" * 501, "失敗理由は500文字以内で入力してください（現在 501 文字）。"),
         ("理由\x00です", "失敗理由に使用できない制御文字が含まれています。"),
         ("理由\x1bです", "失敗理由に使用できない制御文字が含まれています。"),
+        ("理由\u202eです", "失敗理由に使用できない制御文字が含まれています。"),
+        ("理由\ufffdです", GARBLED),
     ],
-    ids=["empty", "blank", "overlong", "nul", "escape"],
+    ids=["empty", "blank", "overlong", "nul", "escape", "rtl_override", "replacement"],
 )
 def test_b1_x5_bad_reason_is_refused_beside_the_field(operator_client, customer, reason, message):
     application = submit(customer, account="hachiro")
@@ -308,6 +311,33 @@ def test_b1_x5_bad_reason_is_refused_beside_the_field(operator_client, customer,
     assert snapshot(application) == before
     assert before["status"] == Application.Status.ACCEPTED and "hachiro" in before["names"]
     assert mail.outbox == []
+
+
+def test_b1_x5_issue6_reason_in_invalid_utf8_is_refused_not_mailed_garbled(
+    operator_client, customer
+):
+    """Issue 6 (probe 8): bytes that are not UTF-8, as a misconfigured browser sends them,
+    become U+FFFD when decoded; the reason is refused beside the field like customer input."""
+    application = submit(customer, account="mojibake")
+    before = snapshot(application)
+    shift_jis = "理由です".encode("shift_jis")
+    body = b"reason=" + b"".join(b"%%%02X" % byte for byte in shift_jis)
+    response = operator_client.post(
+        fail_url(application), body, content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 200
+    assert field_errors(response, "reason") == [GARBLED]
+    assert snapshot(application) == before
+    assert mail.outbox == []
+
+
+def test_b1_issue6_reason_is_not_cut_in_the_browser(operator_client, customer):
+    """The server refuses an overlong reason with a message; the browser never cuts it."""
+    application = submit(customer, account="longreason")
+    textarea = find_all(
+        dom(operator_client.get(fail_url(application))), lambda e: e.name == "textarea"
+    )
+    assert len(textarea) == 1 and attr(textarea[0], "maxlength") is None
 
 
 def test_b1_x5_reason_is_kept_and_escaped_on_error(operator_client, customer):
@@ -422,7 +452,7 @@ def test_b1_list_shows_mailbox_kinds_and_the_customer_visible_status(
     for _ in range(6):
         ApplicationFactory(done=True)
     changelist = url("applications_application_changelist")
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(13):
         response = operator_client.get(changelist)
     text = page_text(response)
     for kind in ("メールアカウント追加", "メールアカウント・ウィルスチェックサービス変更"):
@@ -456,7 +486,7 @@ def test_b1_application_page_shows_the_mailbox_order_never_the_hash(
     application = submit(
         customer, slot=4, action=MailboxOrder.Action.CHANGE, account="newname", virus_check=True
     )
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(12):
         response = operator_client.get(change_url(application))
     assert response.status_code == 200
     text = page_text(response)
@@ -480,9 +510,9 @@ def test_b1_delete_order_shows_what_is_deleted(operator_client, customer):
 
 def test_b1_fail_page_in_bounded_queries(operator_client, customer, django_assert_max_num_queries):
     application = submit(customer, account="queries")
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(10):
         response = operator_client.get(fail_url(application))
     assert response.status_code == 200
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(10):
         response = operator_client.post(fail_url(application), {"reason": ""})
     assert field_errors(response, "reason")

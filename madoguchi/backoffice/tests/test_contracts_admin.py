@@ -48,7 +48,7 @@ def test_b4_list_shows_contracts_with_their_login_in_bounded_queries(
 ):
     for _ in range(10):
         DeskUserFactory()
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(11):
         response = operator_client.get(url("contracts_contract_changelist"))
     assert response.status_code == 200
     text = page_text(response)
@@ -95,7 +95,7 @@ def test_b4_detail_shows_every_field_the_login_and_editable_flags(
     operator_client, customer, django_assert_max_num_queries
 ):
     contract = customer.contract
-    with django_assert_max_num_queries(9):  # the login's failures and locks: 2 (D1.2)
+    with django_assert_max_num_queries(12):  # the login's failures and locks: 2 (D1.2); roles: 3
         response = operator_client.get(url("contracts_contract_change", contract.pk))
     assert response.status_code == 200
     text = page_text(response)

@@ -52,7 +52,7 @@ def test_d4_1_mailbox_list_shows_contract_slot_address_and_virus_check(
 ):
     for n in range(6):
         mailbox(DeskUserFactory().contract, slot=1, account=f"extra{n}")
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(12):
         response = operator_client.get(url("mailboxes_mailbox_changelist"))
     assert response.status_code == 200
     text = page_text(response)
@@ -136,7 +136,7 @@ def test_d4_9_account_names_in_use_by_mailboxes_and_pending_applications(
 ):
     mailbox(customer.contract, slot=1, account="abcdefg")
     submit(customer, slot=2, account="pending.name")
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(12):
         response = operator_client.get(url("mailboxes_accountname_changelist"))
     assert response.status_code == 200
     rows = {name.name: name.in_mailbox for name in response.context["cl"].result_list}
@@ -158,7 +158,7 @@ def test_d4_9_account_names_in_use_by_mailboxes_and_pending_applications(
 def test_p2_virtual_users_list_and_detail_never_show_the_hash(
     operator_client, mailboxes, django_assert_max_num_queries
 ):
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(12):
         response = operator_client.get(url("provisioning_virtualuser_changelist"))
     assert response.status_code == 200
     html = response.content.decode()
@@ -189,7 +189,7 @@ def test_p2_other_hash_formats_show_only_their_scheme(operator_client):
 def test_p2_virtual_domains_with_their_mailbox_counts(
     operator_client, mailboxes, django_assert_max_num_queries
 ):
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(12):
         response = operator_client.get(url("provisioning_virtualdomain_changelist"))
     assert response.status_code == 200
     counts = {domain.name: domain.mailboxes for domain in response.context["cl"].result_list}

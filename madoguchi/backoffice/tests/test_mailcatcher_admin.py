@@ -41,13 +41,13 @@ def test_x4_caught_mail_list_and_detail_show_the_decoded_japanese_mail(
     mail = store_mail(mail_from="support@example.ne.jp", rcpt_to=["contact@example.com"], raw=raw)
     for _ in range(10):
         store_mail(mail_from="support@example.ne.jp", rcpt_to=["x@example.com"], raw=raw)
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(13):
         response = operator_client.get(url("mailcatcher_caughtmail_changelist"))
     assert response.status_code == 200
     text = page_text(response)
     assert SUBJECT in text and "contact@example.com" in text and "support@example.ne.jp" in text
 
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(11):
         detail = operator_client.get(url("mailcatcher_caughtmail_change", mail.pk))
     assert detail.status_code == 200
     html = detail.content.decode()

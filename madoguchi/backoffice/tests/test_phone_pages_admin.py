@@ -21,7 +21,7 @@ NEW = {
 
 def test_d7_1_list_shows_the_four_pages(operator_client, django_assert_max_num_queries):
     phone_pages()
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(11):
         response = operator_client.get(url("contracts_phonepage_changelist"))
     assert response.status_code == 200
     text = page_text(response)

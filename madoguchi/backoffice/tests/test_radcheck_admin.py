@@ -19,7 +19,7 @@ def row(customer):
 def test_p1_list_shows_username_attribute_op_but_not_the_hash(
     operator_client, row, django_assert_max_num_queries
 ):
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(12):
         response = operator_client.get(url("provisioning_radcheck_changelist"))
     assert response.status_code == 200
     html = response.content.decode()

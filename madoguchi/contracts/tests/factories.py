@@ -1,4 +1,5 @@
 import factory
+from django.contrib.auth.models import Group
 
 from madoguchi.contracts.models import Contract, PhonePage, User
 
@@ -43,13 +44,21 @@ class OperatorFactory(factory.django.DjangoModelFactory):
     username = factory.Sequence(lambda n: f"operator{n}")
     kind = User.Kind.OPERATOR
     is_staff = True
-    is_superuser = True
+    is_superuser = False
 
     @factory.post_generation
     def password(obj, create, extracted, **kwargs):
         obj.set_password(extracted or "Operator-pass-123")
         if create:
             obj.save(update_fields=["password"])
+
+    @factory.post_generation
+    def role(obj, create, extracted, **kwargs):
+        """The operator's role (B5): 管理者 unless given, e.g. ``OperatorFactory(role=ETSURAN)``."""
+        from madoguchi.backoffice.roles import KANRISHA
+
+        if create:
+            obj.groups.add(Group.objects.get(name=(extracted or KANRISHA).name))
 
 
 class PhonePageFactory(factory.django.DjangoModelFactory):

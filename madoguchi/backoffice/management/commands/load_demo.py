@@ -4,9 +4,11 @@ It lives in the back office app because demo data spans every capability (contra
 mail accounts, provisioning) and the back office is the one app that may depend on all.
 """
 
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from madoguchi.backoffice.roles import ETSURAN, KANRISHA, UKETSUKE
 from madoguchi.contracts.models import Contract, User
 from madoguchi.mailboxes.models import AccountName, Mailbox
 from madoguchi.provisioning.services import (
@@ -19,6 +21,13 @@ from madoguchi.provisioning.services import (
 DEMO_MAIL_PASSWORD = "Demo-mail-123"  # mail password of the demo mailboxes
 DEMO_PASSWORD = "Demo-123"
 OPERATOR_PASSWORD = "Operator-12345"
+
+# One back office login per role (B5): username, password, role.
+OPERATORS = [
+    ("operator", OPERATOR_PASSWORD, KANRISHA),
+    ("uketsuke", "Uketsuke-12345", UKETSUKE),
+    ("etsuran", "Etsuran-12345", ETSURAN),
+]
 
 CONTRACTS = [
     {
@@ -95,13 +104,17 @@ def load_demo() -> None:
                 # The credential a new line starts with, as provisioning published it.
                 set_radius_password(username=login, crypt_hash=network_password_hash(DEMO_PASSWORD))
     load_demo_mailboxes()
-    if not User.objects.filter(username="operator").exists():
-        User.objects.create_superuser(
-            username="operator",
-            email="operator@example.ne.jp",
-            password=OPERATOR_PASSWORD,
+    for username, password, role in OPERATORS:
+        if User.objects.filter(username=username).exists():
+            continue
+        user = User.objects.create_user(
+            username=username,
+            email=f"{username}@example.ne.jp",
+            password=password,
             kind=User.Kind.OPERATOR,
+            is_staff=True,
         )
+        user.groups.add(Group.objects.get(name=role.name))
 
 
 def load_demo_mailboxes() -> None:

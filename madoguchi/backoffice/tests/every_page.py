@@ -1,0 +1,82 @@
+"""Every page of the back office with data on it, for the tests that walk them all.
+
+Test-only code, shared by the back office tests and the browser tests.
+"""
+
+from django.core.mail import EmailMessage
+from django.urls import reverse
+
+from madoguchi.audit.services import record_audit
+from madoguchi.backoffice.site import backoffice_site
+from madoguchi.backoffice.tests.mailbox_data import mailbox, submit
+from madoguchi.contracts.models import PhonePage
+from madoguchi.contracts.tests.factories import phone_pages
+from madoguchi.mailboxes.models import AccountName
+from madoguchi.mailcatcher.services import store_mail
+from madoguchi.provisioning.models import RadCheck, VirtualUser
+from madoguchi.provisioning.services import network_password_hash, set_radius_password
+
+
+def make_objects(customer, operator) -> dict:
+    """One object of every model the back office shows, made as the portal makes them.
+
+    Keyed by model label; the login accounts' page is opened for a desk credential and for
+    an operator (``contracts.user`` and ``contracts.user:operator``).
+    """
+    phone_pages()
+    box = mailbox(customer.contract, slot=1, account="everypage")
+    application = submit(customer, slot=2, account="everypage2", virus_check=True)
+    set_radius_password(username=customer.username, crypt_hash=network_password_hash("Abc-1234"))
+    message = EmailMessage("件名", "本文", "support@example.ne.jp", ["contact@example.com"])
+    mail = store_mail(
+        mail_from="support@example.ne.jp",
+        rcpt_to=["contact@example.com"],
+        raw=message.message().as_bytes(),
+    )
+    entry = record_audit(
+        actor=operator,
+        action="contract.flags.update",
+        contract=customer.contract,
+        target=customer.contract.customer_number,
+        before={"申込書による変更手続き中": False},
+        after={"申込書による変更手続き中": True},
+        ip="192.0.2.20",
+    )
+    user = VirtualUser.objects.get(email=box.address)
+    return {
+        "contracts.contract": customer.contract,
+        "contracts.user": customer,
+        "contracts.user:operator": operator,
+        "contracts.phonepage": PhonePage.objects.get(topic="fault"),
+        "applications.application": application,
+        "audit.auditentry": entry,
+        "mailcatcher.caughtmail": mail,
+        "mailboxes.mailbox": box,
+        "mailboxes.accountname": AccountName.objects.get(name="everypage"),
+        "provisioning.radcheck": RadCheck.objects.get(username=customer.username),
+        "provisioning.virtualdomain": user.domain,
+        "provisioning.virtualuser": user,
+    }
+
+
+def admin_url(model, view: str, *args) -> str:
+    opts = model._meta
+    return reverse(f"backoffice:{opts.app_label}_{opts.model_name}_{view}", args=args)
+
+
+def changelists() -> list[str]:
+    return [admin_url(model, "changelist") for model in backoffice_site._registry]
+
+
+def every_page(objects: dict) -> list[str]:
+    """Each registered model's list and object pages, and the add pages there are."""
+    pages = ["/backoffice/"]
+    for model in backoffice_site._registry:
+        label = model._meta.label_lower
+        assert label in objects, f"add an object of {label} to every_page.make_objects"
+        pages.append(admin_url(model, "changelist"))
+        for key, obj in objects.items():
+            if key.partition(":")[0] == label:
+                pages.append(admin_url(model, "change", obj.pk))
+    pages.append(admin_url(type(objects["contracts.user"]), "add"))
+    return pages

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("applications", "0007_japanese_labels"),
+        ("applications", "0006_stable_value_keys"),
         ("contracts", "0004_phone_pages_customer_number_once"),
         ("mailboxes", "0002_name_lookups"),
     ]

@@ -6,6 +6,7 @@ class ApplicationsConfig(AppConfig):
     verbose_name = "お申込み"
 
     def ready(self):
+        from madoguchi.applications import registry
         from madoguchi.applications.models import Application
         from madoguchi.audit.labels import register_action_resolver
 
@@ -13,10 +14,12 @@ class ApplicationsConfig(AppConfig):
         verbs |= {status.value: status.label for status in Application.Status}
 
         def label(code: str) -> str | None:
-            """``application.<kind>.<verb>``, e.g. 「メールアカウント追加：お申込み受付」."""
+            """``application.<kind>.<verb>``, e.g. 「メールアカウント追加：お申込み受付」; the kinds
+            are the registry's, filled by the feature apps."""
             kind, _, verb = code.removeprefix("application.").partition(".")
-            if kind in Application.Kind.values and verb in verbs:
-                return f"{Application.Kind(kind).label}：{verbs[verb]}"
+            known = {spec.code: spec for spec in registry.kinds()}
+            if kind in known and verb in verbs:
+                return f"{known[kind].label}：{verbs[verb]}"
             return None
 
         register_action_resolver("application.", label)

@@ -34,7 +34,13 @@ def page_not_found(request, exception):
 
 @requires_csrf_token
 def permission_denied(request, exception):
-    """``handler403``: the refusal's own message (the product's, Japanese) or a generic one."""
+    """``handler403``: the refusal's own message (the product's, Japanese) or a generic one.
+
+    In the back office, the back office's one 403 page (it names the operator's role, B5)."""
+    if _in_backoffice(request):
+        from madoguchi.backoffice.site import backoffice_site
+
+        return backoffice_site.permission_denied(request)
     message = str(exception) if exception is not None and str(exception) else FORBIDDEN
     return _error_page(request, 403, "ご利用いただけません", [message])
 
@@ -62,13 +68,17 @@ def refuse(request, message: str):
 def _error_page(request, status: int, title: str, explanations: list[str], **extra):
     context = {"title": title, "explanations": explanations, **extra}
     template = "error.html"
-    if request.path.startswith(reverse("backoffice:index")):
+    if _in_backoffice(request):
         from madoguchi.backoffice.site import backoffice_site
 
         request.current_app = backoffice_site.name
         context = {**backoffice_site.each_context(request), **context}
         template = "backoffice/error.html"
     return render(request, template, context, status=status)
+
+
+def _in_backoffice(request) -> bool:
+    return request.path.startswith(reverse("backoffice:index"))
 
 
 def _back_url(request) -> str | None:

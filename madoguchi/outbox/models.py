@@ -39,7 +39,7 @@ class Mail(models.Model):
     status = models.CharField(
         _("状態"), max_length=10, choices=Status, default=Status.PENDING, db_index=True
     )
-    message_id = models.CharField(_("Message-ID"), max_length=255, unique=True)
+    message_id = models.CharField(_("メッセージID (Message-ID)"), max_length=255, unique=True)
     created_at = models.DateTimeField(_("作成日時"), auto_now_add=True, db_index=True)
     not_before = models.DateTimeField(_("送信予定日時"), default=timezone.now)
     claim = models.CharField(_("送信処理ID"), max_length=32, blank=True, db_index=True)

@@ -18,7 +18,7 @@ USERNAME_MAX_LENGTH = 150
 class LoginFailure(models.Model):
     scope = models.CharField(_("ログイン先"), max_length=20)
     # As the login form normalised it; any string, whether or not such a login exists.
-    username = models.CharField(_("ID"), max_length=USERNAME_MAX_LENGTH)
+    username = models.CharField(_("ログインID"), max_length=USERNAME_MAX_LENGTH)
     ip_address = models.GenericIPAddressField(_("IPアドレス"), null=True, blank=True)
     # The device entry the browser held for this username, if any ("" for unknown browsers).
     device = models.CharField(_("ブラウザ"), max_length=32, blank=True)
@@ -47,7 +47,7 @@ class LoginLock(models.Model):
     """Logins refused until ``locked_until``: an ID, one browser for an ID, or an address."""
 
     class Kind(models.TextChoices):
-        ID = "id", _("ID")
+        ID = "id", _("ログインID")
         DEVICE = "device", _("ログイン実績のあるブラウザ")
         ADDRESS = "address", _("IPアドレス")
 
@@ -56,7 +56,7 @@ class LoginLock(models.Model):
     # The username (ID), the device entry's id (DEVICE) or the address (ADDRESS).
     key = models.CharField(_("対象"), max_length=USERNAME_MAX_LENGTH)
     # The ID an ID or DEVICE lock is about; "" for an address.
-    username = models.CharField(_("ID"), max_length=USERNAME_MAX_LENGTH, blank=True)
+    username = models.CharField(_("ログインID"), max_length=USERNAME_MAX_LENGTH, blank=True)
     locked_at = models.DateTimeField(_("ロック開始"), default=timezone.now)
     locked_until = models.DateTimeField(_("ロック期限"))
 

@@ -3,9 +3,13 @@
 Test-only code, shared by the back office tests and the browser tests.
 """
 
+from datetime import timedelta
+
 from django.core.mail import EmailMessage
 from django.urls import reverse
+from django.utils import timezone
 
+from madoguchi.applications.mails import mail_context
 from madoguchi.audit.services import record_audit
 from madoguchi.backoffice.site import backoffice_site
 from madoguchi.backoffice.tests.mailbox_data import mailbox, submit
@@ -13,8 +17,10 @@ from madoguchi.contracts.models import PhonePage
 from madoguchi.contracts.tests.factories import phone_pages
 from madoguchi.mailboxes.models import AccountName
 from madoguchi.mailcatcher.services import store_mail
+from madoguchi.outbox.services import enqueue_mail
 from madoguchi.provisioning.models import RadCheck, VirtualUser
 from madoguchi.provisioning.services import network_password_hash, set_radius_password
+from madoguchi.throttling.models import LoginLock
 
 
 def make_objects(customer, operator) -> dict:
@@ -43,7 +49,22 @@ def make_objects(customer, operator) -> dict:
         ip="192.0.2.20",
     )
     user = VirtualUser.objects.get(email=box.address)
+    outbox_mail = enqueue_mail(
+        to=customer.contract.contact_email,
+        template="application_mailbox",
+        context=mail_context(application),
+        reference=application.number,
+    )
+    lock = LoginLock.objects.create(
+        scope="desk",
+        kind=LoginLock.Kind.ID,
+        key=customer.username,
+        username=customer.username,
+        locked_until=timezone.now() + timedelta(minutes=15),
+    )
     return {
+        "outbox.mail": outbox_mail,
+        "throttling.loginlock": lock,
         "contracts.contract": customer.contract,
         "contracts.user": customer,
         "contracts.user:operator": operator,

@@ -134,8 +134,8 @@ def test_issue6_defect1_403_for_a_customer_keeps_the_menu_and_logout(client, cus
 def test_issue6_defect1_403_in_the_back_office_is_japanese_in_its_look(client, operator):
     client.force_login(operator)
     response = client.get("/backoffice/contracts/contract/add/")  # contracts are never added
-    assert_japanese_page(response, 403, "ご利用いただけません")
-    assert errors.FORBIDDEN in page_text(response)
+    assert_japanese_page(response, 403, "権限がありません")
+    assert "このページを表示する権限、またはこの操作を行う権限がありません。" in page_text(response)
     assert_backoffice_layout(response)
 
 

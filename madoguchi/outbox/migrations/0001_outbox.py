@@ -46,7 +46,9 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "message_id",
-                    models.CharField(max_length=255, unique=True, verbose_name="Message-ID"),
+                    models.CharField(
+                        max_length=255, unique=True, verbose_name="メッセージID (Message-ID)"
+                    ),
                 ),
                 (
                     "created_at",

@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 ("scope", models.CharField(max_length=20, verbose_name="ログイン先")),
-                ("username", models.CharField(max_length=150, verbose_name="ID")),
+                ("username", models.CharField(max_length=150, verbose_name="ログインID")),
                 (
                     "ip_address",
                     models.GenericIPAddressField(blank=True, null=True, verbose_name="IPアドレス"),
@@ -63,7 +63,7 @@ class Migration(migrations.Migration):
                     "kind",
                     models.CharField(
                         choices=[
-                            ("id", "ID"),
+                            ("id", "ログインID"),
                             ("device", "ログイン実績のあるブラウザ"),
                             ("address", "IPアドレス"),
                         ],
@@ -72,7 +72,10 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 ("key", models.CharField(max_length=150, verbose_name="対象")),
-                ("username", models.CharField(blank=True, max_length=150, verbose_name="ID")),
+                (
+                    "username",
+                    models.CharField(blank=True, max_length=150, verbose_name="ログインID"),
+                ),
                 (
                     "locked_at",
                     models.DateTimeField(

@@ -6,6 +6,7 @@ one SMTP connection and records every recipient's SMTP reply; ``reconcile_outbox
 worker for mails nobody picked up (the wake-up was lost, or the worker died mid-batch).
 """
 
+import contextlib
 import logging
 import smtplib
 import uuid
@@ -114,8 +115,22 @@ class Sender:
             return Result(sent=True, reply=f"accepted by {type(self.backend).__module__}")
         try:
             return self._send_smtp(message)
+        except smtplib.SMTPResponseException as error:
+            # smtplib raises for some refusals instead of returning them (DATA not accepted,
+            # a refused HELO): the same outcome as a refusal read from a reply. (Checked
+            # before OSError, which every SMTPException is.)
+            self._reset()
+            reply = error.smtp_error
+            text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+            code = error.smtp_code
+            return Result(sent=False, reply=f"{code} {text}", permanent=500 <= code < 600)
         except (smtplib.SMTPServerDisconnected, OSError) as error:
             raise ConnectionLost(str(error)) from error
+
+    def _reset(self) -> None:
+        # If this fails too, the next command tells whether the connection still works.
+        with contextlib.suppress(smtplib.SMTPException):
+            self.backend.connection.rset()
 
     def _send_smtp(self, message) -> Result:
         """MAIL, RCPT, DATA on the open connection, keeping the server's reply to each."""
@@ -132,7 +147,7 @@ class Sender:
             code, reply = command(*args)
             text = f"{code} {reply.decode('utf-8', 'replace')}"
             if code not in accepted:
-                smtp.rset()
+                self._reset()
                 return Result(sent=False, reply=text, permanent=500 <= code < 600)
         return Result(sent=True, reply=text)
 

@@ -33,6 +33,8 @@ class RecordingHandler:
     received: list[ReceivedMail] = field(default_factory=list)
     # Recipients the server refuses, with the reply it gives (e.g. "451 4.2.0 try later").
     refuse: dict[str, str] = field(default_factory=dict)
+    # Recipients whose message the server refuses after receiving it (e.g. "554 5.6.0 …").
+    refuse_data: dict[str, str] = field(default_factory=dict)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refuse:
@@ -41,6 +43,9 @@ class RecordingHandler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        for address in envelope.rcpt_tos:
+            if address in self.refuse_data:
+                return self.refuse_data[address]
         self.received.append(
             ReceivedMail(
                 envelope.mail_from, list(envelope.rcpt_tos), envelope.content, session.peer

@@ -161,6 +161,34 @@ def test_x3_permanent_refusal_fails_the_mail_at_once(smtp_server):
     assert [mail.rcpt_to for mail in smtp_server.received] == [["fine@example.com"]]
 
 
+def test_x3_a_message_refused_after_data_fails_and_the_next_is_sent(smtp_server):
+    smtp_server.handler.refuse_data["spam@example.com"] = "554 5.6.0 Message content rejected"
+    refused, fine = queue("spam@example.com", "fine@example.com")
+    assert deliver_due() == 1
+    refused.refresh_from_db()
+    assert (refused.status, refused.last_reply) == (
+        Mail.Status.FAILED,
+        "554 5.6.0 Message content rejected",
+    )
+    fine.refresh_from_db()
+    assert fine.status == Mail.Status.SENT
+
+
+def test_x3_a_refusal_smtplib_raises_is_recorded_like_one_it_returns(smtp_server, monkeypatch):
+    """smtplib raises SMTPDataError when DATA itself is refused (no 354)."""
+    import smtplib
+
+    def refuse_data(self, message):
+        raise smtplib.SMTPDataError(451, b"4.3.0 Try again later")
+
+    monkeypatch.setattr(smtplib.SMTP, "data", refuse_data)
+    (mail,) = queue("a@example.com")
+    assert deliver_due() == 0
+    mail.refresh_from_db()
+    assert (mail.status, mail.attempts) == (Mail.Status.PENDING, 1)
+    assert mail.last_reply == "451 4.3.0 Try again later"
+
+
 def test_x3_mails_wait_while_the_relay_is_down_and_fail_after_max_attempts(settings, time_machine):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_PORT = free_port()  # nothing listens

@@ -12,6 +12,7 @@ are completed with 「完了にする」 once the operator has done the work. Ei
 with 「失敗にする」 and a reason the customer reads.
 """
 
+import functools
 import logging
 import re
 
@@ -320,24 +321,28 @@ class ApplicationAdmin(ReadOnlyAdminMixin, BackofficeAdmin):
             )
         return True
 
-    @method_decorator(require_POST)
-    def complete_view(self, request, object_id):
-        """「完了にする」: the operator carried out a manual kind; the customer is told."""
-        application = self._operable_object(request, object_id)
+    def _finish_as_operator(self, request, application, finish, verb: str):
+        """Run an operator's finishing service and say what happened (B1)."""
         try:
-            services.complete_application_by_operator(
-                application=application, operator=request.user, ip=client_ip(request)
-            )
+            finish(application=application, operator=request.user, ip=client_ip(request))
         except services.NotOperable as refusal:
             self.message_user(request, refusal.message, messages.ERROR)
         else:
             self.message_user(
                 request,
-                f"お申込み {application.number} を完了にしました。"
+                f"お申込み {application.number} を{verb}にしました。"
                 "お客様に結果のお知らせメールを送ります。",
                 messages.SUCCESS,
             )
         return self._change_page(application)
+
+    @method_decorator(require_POST)
+    def complete_view(self, request, object_id):
+        """「完了にする」: the operator carried out a manual kind; the customer is told."""
+        application = self._operable_object(request, object_id)
+        return self._finish_as_operator(
+            request, application, services.complete_application_by_operator, "完了"
+        )
 
     def fail_view(self, request, object_id):
         """「失敗にする」: a page asking the reason; its POST fails the application."""
@@ -348,23 +353,13 @@ class ApplicationAdmin(ReadOnlyAdminMixin, BackofficeAdmin):
             return self._change_page(application)
         form = FailForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
-            try:
-                services.fail_application_by_operator(
-                    application=application,
-                    operator=request.user,
-                    reason=form.cleaned_data["reason"],
-                    ip=client_ip(request),
-                )
-            except services.NotOperable as refused:
-                self.message_user(request, refused.message, messages.ERROR)
-            else:
-                self.message_user(
-                    request,
-                    f"お申込み {application.number} を失敗にしました。"
-                    "お客様に結果のお知らせメールを送ります。",
-                    messages.SUCCESS,
-                )
-            return self._change_page(application)
+            reason = form.cleaned_data["reason"]
+            return self._finish_as_operator(
+                request,
+                application,
+                functools.partial(services.fail_application_by_operator, reason=reason),
+                "失敗",
+            )
         context = {
             **self.admin_site.each_context(request),
             "title": f"お申込み {application.number} を失敗にする",

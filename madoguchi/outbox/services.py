@@ -174,11 +174,9 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(minutes=min(2 ** max(attempts - 1, 0), 60))
 
 
-def _record(mail: Mail, claim: str, *, result: Result, subject: str = "") -> None:
+def _record(mail: Mail, claim: str, result: Result) -> None:
     now = timezone.now()
     fields = {"last_reply": result.reply[:2000], "claimed_until": None}
-    if subject:
-        fields["subject"] = subject[:500]
     if result.sent:
         fields.update(status=Mail.Status.SENT, sent_at=now)
     elif result.permanent or mail.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
@@ -190,31 +188,43 @@ def _record(mail: Mail, claim: str, *, result: Result, subject: str = "") -> Non
     Mail.objects.filter(pk=mail.pk, claim=claim, status=Mail.Status.PENDING).update(**fields)
 
 
+def _record_all(claim: str, results: list[tuple[Mail, Result]]) -> None:
+    """The batch's results in one transaction (one commit, not one per mail)."""
+    with transaction.atomic():
+        for mail, result in results:
+            _record(mail, claim, result)
+
+
 def send_batch(claim: str, mails: list[Mail]) -> int:
-    """Send the claimed mails over one connection; returns how many were sent."""
-    sent = 0
+    """Send the claimed mails over one connection; returns how many were sent.
+
+    The results are written together once the batch is through (a worker killed in between
+    leaves the batch claimed: it is sent again once the claim expires, with the same
+    Message-IDs).
+    """
+    results: list[tuple[Mail, Result]] = []
     remaining = list(mails)
     try:
         with Sender() as sender:
             while remaining:
-                mail = remaining[0]
+                mail = remaining.pop(0)
                 try:
                     message = build_message(mail)
                 except Exception:
                     # A template that cannot be rendered will not render next time either.
                     logger.exception("mail %s (%s) cannot be rendered", mail.pk, mail.template)
-                    remaining.pop(0)
-                    _record(mail, claim, result=Result(False, "rendering failed", permanent=True))
+                    results.append((mail, Result(False, "rendering failed", permanent=True)))
                     continue
-                result = sender.send(message)
-                remaining.pop(0)
-                _record(mail, claim, result=result, subject=message.subject)
-                sent += result.sent
+                try:
+                    results.append((mail, sender.send(message)))
+                except ConnectionLost:
+                    remaining.insert(0, mail)
+                    raise
     except ConnectionLost as error:
         logger.warning("mail relay unavailable: %s", error)
-        for mail in remaining:
-            _record(mail, claim, result=Result(False, f"relay unavailable: {error}"))
-    return sent
+        results += [(mail, Result(False, f"relay unavailable: {error}")) for mail in remaining]
+    _record_all(claim, results)
+    return sum(result.sent for _, result in results)
 
 
 def deliver_due(*, batches: int = 50) -> int:

@@ -11,7 +11,3 @@ def acceptance_recipients(application) -> list[str]:
         .values_list("to", flat=True)
     )
 
-
-def mails_of(application) -> list[Mail]:
-    """Every mail of the application, oldest first."""
-    return list(Mail.objects.filter(reference=application.number).order_by("created_at", "id"))

@@ -10,4 +10,3 @@ def acceptance_recipients(application) -> list[str]:
         .exclude(template__in=["application_done", "application_failed", "application_cancelled"])
         .values_list("to", flat=True)
     )
-

@@ -33,7 +33,7 @@ from madoguchi.mailboxes.models import AccountName
 from madoguchi.mailboxes.tests.factories import MailboxFactory, submit
 from madoguchi.mailcatcher.models import CaughtMail
 from madoguchi.outbox.services import enqueue_mail
-from madoguchi.provisioning.models import RadCheck, VirtualUser
+from madoguchi.provisioning.models import BillingChange, RadCheck, VirtualUser
 from madoguchi.throttling.models import LoginLock
 
 OPERATORS = ("etsuran", "uketsuke", "kanrisha")  # 閲覧, 受付, 管理者 (B5), lowest first
@@ -275,6 +275,8 @@ MATRIX: dict[str, dict[str, dict]] = {
     **admin_model("provisioning_virtualdomain"),
     **admin_model("provisioning_virtualuser"),
     **admin_model("provisioning_radcheck"),
+    # What the billing system reads (P3): read only.
+    **admin_model("provisioning_billingchange"),
     # The audit log, the caught mails and the outbox: 受付 and up.
     **admin_model("audit_auditentry", least="uketsuke"),
     **admin_model("mailcatcher_caughtmail", least="uketsuke"),
@@ -349,6 +351,13 @@ class Objects:
             "mailboxes.accountname": AccountName.objects.get(name="matrixbox"),
             "provisioning.virtualdomain": self.virtual_user.domain,
             "provisioning.virtualuser": self.virtual_user,
+            "provisioning.billingchange": BillingChange.objects.create(
+                application_number="A00000001",
+                customer_number=customer.contract.customer_number,
+                kind="billing_card",
+                values={"card_token": "tok_matrix"},
+                changed_at=timezone.now(),
+            ),
             "throttling.loginlock": LoginLock.objects.create(
                 scope="desk",
                 kind=LoginLock.Kind.ID,

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 
 from madoguchi.applications import registry
 from madoguchi.contracts.models import Contract
+from madoguchi.lib.dates import format_date
 
 NOT_ONLINE = "このお手続きはオンラインではご利用いただけません。"
 ENDED = "ご契約は廃止されているため、お申込みいただけません。"
 CANCELLATION_ACCEPTED = (
-    "ご契約の廃止のお申込みを受け付けているため、新たなお申込みはいただけません。"
+    "ご契約の廃止のお申込み（廃止日：{date}）を受け付けているため、新たなお申込みはいただけません。"
 )
 PAPER_APPLICATION = (
     "現在申込書によりすでに各種変更のお申込みをされているため、"
@@ -38,6 +39,12 @@ class NotEligible(Exception):
         self.message = refusal.message
 
 
+def cancellation_accepted(contract: Contract) -> str:
+    """The refusal that names the accepted cancellation and the day the contract ends."""
+    ends = format_date(contract.cancellation_date) if contract.cancellation_date else "未定"
+    return CANCELLATION_ACCEPTED.format(date=ends)
+
+
 def refusal(contract: Contract, kind: str) -> Refusal | None:
     """Why the contract may not apply online for ``kind`` now; None when it may."""
     allowed = registry.get(kind).allowed
@@ -46,7 +53,7 @@ def refusal(contract: Contract, kind: str) -> Refusal | None:
     if contract.status == Contract.Status.ENDED:
         return Refusal(ENDED)
     if contract.status == Contract.Status.CANCELLATION_ACCEPTED:
-        return Refusal(CANCELLATION_ACCEPTED)
+        return Refusal(cancellation_accepted(contract))
     if contract.paper_application_in_progress:
         return Refusal(PAPER_APPLICATION)
     return None

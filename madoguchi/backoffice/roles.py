@@ -36,6 +36,7 @@ READ = frozenset(
         "provisioning.view_radcheck",
         "provisioning.view_virtualdomain",
         "provisioning.view_virtualuser",
+        "provisioning.view_billingchange",
     }
 )
 DESK_WORK = frozenset(

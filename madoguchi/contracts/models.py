@@ -17,6 +17,10 @@ class Contract(models.Model):
         BANK_TRANSFER = "bank_transfer", _("口座振替によるお支払い")
         CARD = "card", _("クレジットカードによるお支払い")
 
+    class NoticeMethod(models.TextChoices):
+        POST = "post", _("郵送")
+        MAIL = "mail", _("メール")
+
     customer_number = models.CharField(_("お客様番号"), max_length=20, unique=True)
     service_name = models.CharField(_("サービス品目"), max_length=100)
     name = models.CharField(_("お名前"), max_length=100)
@@ -31,7 +35,33 @@ class Contract(models.Model):
     billing_notice_email = models.EmailField(
         _("「口座振替のご案内」送付先メールアドレス"), blank=True
     )
+    # 「口座振替のお知らせ」の送付方法 (D6.3): by post, or by mail to billing_notice_email.
+    billing_notice_method = models.CharField(
+        _("「口座振替のお知らせ」の送付方法"),
+        max_length=10,
+        choices=NoticeMethod,
+        default=NoticeMethod.POST,
+    )
+    # 「請求書」および「口座振替のお知らせ」送付先住所 (D6.2); empty means the contract's address.
+    billing_postal_code = models.CharField(_("送付先郵便番号"), max_length=8, blank=True)
+    billing_address = models.CharField(_("送付先住所"), max_length=200, blank=True)
+    billing_company = models.CharField(_("送付先会社名"), max_length=100, blank=True)
+    billing_department = models.CharField(_("送付先部課名"), max_length=100, blank=True)
+    billing_addressee = models.CharField(_("送付先宛名"), max_length=100, blank=True)
+    # The card a payment provider tokenized (D6.1): never its number, only what the provider
+    # returns to show it back masked.
+    card_token = models.CharField(_("カードトークン"), max_length=200, blank=True)
+    card_brand = models.CharField(_("カードブランド"), max_length=30, blank=True)
+    card_last4 = models.CharField(_("カード番号下4桁"), max_length=4, blank=True)
+    card_expiry = models.CharField(_("カード有効期限"), max_length=5, blank=True)  # "MM/YY"
+    # 担当者連絡先 (D6.4); its mail address is contact_email.
+    contact_person_name = models.CharField(_("担当者氏名"), max_length=100, blank=True)
+    contact_person_kana = models.CharField(_("担当者氏名（カナ）"), max_length=100, blank=True)
+    contact_person_department = models.CharField(_("担当者部署名"), max_length=100, blank=True)
+    contact_person_phone = models.CharField(_("担当者電話番号"), max_length=20, blank=True)
     status = models.CharField(_("状態"), max_length=30, choices=Status, default=Status.ACTIVE)
+    # The desired date of an accepted cancellation (D5.3): the day the contract ends.
+    cancellation_date = models.DateField(_("廃止日"), null=True, blank=True)
     online_password_change_allowed = models.BooleanField(
         _("オンラインでの認証パスワード変更を許可"), default=True
     )
@@ -52,6 +82,32 @@ class Contract(models.Model):
     @property
     def is_ended(self) -> bool:
         return self.status == self.Status.ENDED
+
+    @property
+    def card_masked(self) -> str:
+        """The stored card as it is shown back: brand, last four digits and expiry."""
+        if not self.card_last4:
+            return ""
+        return f"{self.card_brand} ****-****-****-{self.card_last4}（有効期限 {self.card_expiry}）"
+
+    @property
+    def billing_destination(self) -> dict[str, str]:
+        """Where 「請求書」 and 「口座振替のお知らせ」 go: the billing address or the contract's."""
+        if self.billing_address:
+            return {
+                "postal_code": self.billing_postal_code,
+                "address": self.billing_address,
+                "company": self.billing_company,
+                "department": self.billing_department,
+                "addressee": self.billing_addressee,
+            }
+        return {
+            "postal_code": self.postal_code,
+            "address": self.address,
+            "company": self.name,
+            "department": self.department,
+            "addressee": "",
+        }
 
 
 class User(AbstractUser):

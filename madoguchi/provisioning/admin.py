@@ -1,4 +1,4 @@
-"""Back office: what is published to FreeRADIUS (P1) and to the mail system (P2).
+"""Back office: what is published to FreeRADIUS (P1), the mail system (P2) and billing (P3).
 
 Read only, hashes masked: only their scheme is shown, never the value.
 """
@@ -9,7 +9,7 @@ from django.contrib import admin
 from django.db.models import Count
 
 from madoguchi.backoffice.site import BackofficeAdmin, ReadOnlyAdminMixin, backoffice_site
-from madoguchi.provisioning.models import RadCheck, VirtualDomain, VirtualUser
+from madoguchi.provisioning.models import BillingChange, RadCheck, VirtualDomain, VirtualUser
 
 SCHEMES = {"6": "SHA-512-crypt", "5": "SHA-256-crypt", "1": "MD5-crypt"}
 DOVECOT_SCHEME_RE = re.compile(r"^\{([A-Z0-9][A-Z0-9.-]{0,31})\}")
@@ -64,3 +64,15 @@ class VirtualUserAdmin(ReadOnlyAdminMixin, BackofficeAdmin):
         if match is None:
             return "不明な形式のハッシュ（非表示）"
         return f"{{{match.group(1)}}} のハッシュ（非表示）"
+
+
+@admin.register(BillingChange, site=backoffice_site)
+class BillingChangeAdmin(ReadOnlyAdminMixin, BackofficeAdmin):
+    """Completed billing changes as the billing system reads them (P3)."""
+
+    list_display = ["changed_at", "application_number", "customer_number", "kind"]
+    list_filter = ["kind"]
+    search_fields = ["application_number", "customer_number"]
+    date_hierarchy = "changed_at"
+    fields = ["application_number", "customer_number", "kind", "values", "changed_at"]
+    readonly_fields = fields

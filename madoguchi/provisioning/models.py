@@ -65,3 +65,27 @@ class VirtualUser(models.Model):
 
     def __str__(self) -> str:
         return self.email
+
+
+class BillingChange(models.Model):
+    """A completed billing change (D6) as the ISP's billing system reads it (P3).
+
+    One row per completed application, written once (the application number is unique, so a
+    processor run again after an interruption publishes nothing twice). ``values`` holds the
+    new values under stable keys; a card appears only as the payment provider's token.
+    """
+
+    application_number = models.CharField(_("お申込み番号"), max_length=20, unique=True)
+    customer_number = models.CharField(_("お客様番号"), max_length=20, db_index=True)
+    kind = models.CharField(_("変更の種類"), max_length=40)
+    values = models.JSONField(_("変更後の値"), default=dict)
+    changed_at = models.DateTimeField(_("変更日時"))
+
+    class Meta:
+        db_table = "billing_changes"
+        verbose_name = _("請求システム連携 (billing_changes)")
+        verbose_name_plural = _("請求システム連携 (billing_changes)")
+        ordering = ["-changed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.application_number} {self.kind}"

@@ -1,12 +1,13 @@
-"""Publishing to the ISP's systems (P1: RADIUS, P2: Postfix/Dovecot mailboxes)."""
+"""Publishing to the ISP's systems (P1: RADIUS, P2: Postfix/Dovecot mailboxes, P3: billing)."""
 
 import logging
 
 from argon2 import PasswordHasher
 from django.conf import settings
+from django.utils import timezone
 from passlib.hash import sha512_crypt
 
-from madoguchi.provisioning.models import RadCheck, VirtualDomain, VirtualUser
+from madoguchi.provisioning.models import BillingChange, RadCheck, VirtualDomain, VirtualUser
 
 logger = logging.getLogger(__name__)
 
@@ -81,3 +82,20 @@ def rename_mailbox(*, old_email: str, new_email: str, password_hash: str, virus_
 def remove_mailbox(*, email: str) -> int:
     deleted, _ = VirtualUser.objects.filter(email=email).delete()
     return deleted
+
+
+def publish_billing_change(*, application, values: dict) -> BillingChange:
+    """Publish a completed billing change to the billing system's table (P3, idempotent).
+
+    ``values`` must hold no card number: a card is published as the provider's token only.
+    """
+    change, _ = BillingChange.objects.get_or_create(
+        application_number=application.number,
+        defaults={
+            "customer_number": application.contract.customer_number,
+            "kind": application.kind,
+            "values": values,
+            "changed_at": application.finished_at or timezone.now(),
+        },
+    )
+    return change

@@ -18,7 +18,7 @@ from madoguchi.contracts.tests.factories import phone_pages
 from madoguchi.mailboxes.models import AccountName
 from madoguchi.mailcatcher.services import store_mail
 from madoguchi.outbox.services import enqueue_mail
-from madoguchi.provisioning.models import RadCheck, VirtualUser
+from madoguchi.provisioning.models import BillingChange, RadCheck, VirtualUser
 from madoguchi.provisioning.services import network_password_hash, set_radius_password
 from madoguchi.throttling.models import LoginLock
 
@@ -77,6 +77,13 @@ def make_objects(customer, operator) -> dict:
         "provisioning.radcheck": RadCheck.objects.get(username=customer.username),
         "provisioning.virtualdomain": user.domain,
         "provisioning.virtualuser": user,
+        "provisioning.billingchange": BillingChange.objects.create(
+            application_number="A00000001",
+            customer_number=customer.contract.customer_number,
+            kind="billing_card",
+            values={"card_token": "tok_everypage"},
+            changed_at=timezone.now(),
+        ),
     }
 
 

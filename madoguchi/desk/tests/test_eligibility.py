@@ -5,6 +5,8 @@ paper application in progress — is used by every flow (page and service), the 
 mailbox list. D4.11 applies to every 各種変更のお申込み, 認証パスワード変更 included.
 """
 
+from datetime import date
+
 import pytest
 from django.urls import reverse
 
@@ -23,6 +25,9 @@ pytestmark = pytest.mark.django_db
 NEW = "Abc-1234"
 
 
+CANCELLED = {"status": "cancellation_accepted", "cancellation_date": date(2027, 1, 12)}
+
+
 def set_contract(customer, **fields) -> Contract:
     Contract.objects.filter(pk=customer.contract_id).update(**fields)
     customer.contract.refresh_from_db()
@@ -38,7 +43,11 @@ def password_data(password):
     [
         ({"online_password_change_allowed": False}, eligibility.NOT_ONLINE, True),
         ({"status": "ended"}, eligibility.ENDED, False),
-        ({"status": "cancellation_accepted"}, eligibility.CANCELLATION_ACCEPTED, False),
+        (
+            CANCELLED,
+            "ご契約の廃止のお申込み（廃止日：2027/01/12(火)）を受け付けているため、新たなお申込みはいただけません。",
+            False,
+        ),
         ({"paper_application_in_progress": True}, eligibility.PAPER_APPLICATION, False),
     ],
     ids=["flag", "ended", "cancellation", "paper"],
@@ -66,7 +75,10 @@ def test_x3_an_open_contract_may_apply_for_every_kind(customer):
     ("fields", "message"),
     [
         ({"paper_application_in_progress": True}, eligibility.PAPER_APPLICATION),
-        ({"status": "cancellation_accepted"}, eligibility.CANCELLATION_ACCEPTED),
+        (
+            CANCELLED,
+            "ご契約の廃止のお申込み（廃止日：2027/01/12(火)）を受け付けているため、新たなお申込みはいただけません。",
+        ),
     ],
     ids=["paper", "cancellation"],
 )

@@ -1,6 +1,6 @@
 """D2.1–D2.2: the usage-status page (ご利用状況の確認), the desk's home."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.urls import reverse
@@ -8,7 +8,7 @@ from django.urls import reverse
 from madoguchi.applications.models import Application
 from madoguchi.applications.tests.factories import ApplicationFactory
 from madoguchi.contracts.models import Contract
-from madoguchi.contracts.tests.pages import by_id, dom, find_all, page_text, text
+from madoguchi.contracts.tests.pages import attr, by_id, dom, find_all, page_text, text
 from madoguchi.testing.drafts import with_draft_token
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +23,8 @@ NOTICE = (
 
 def info_rows(response) -> list[tuple[str, str]]:
     tables = find_all(
-        dom(response), lambda e: e.name == "table" and ("class", "info") in e.attributes
+        dom(response),
+        lambda e: e.name == "table" and ("class", "info") in e.attributes and not attr(e, "id"),
     )
     assert len(tables) == 1
     return [
@@ -139,3 +140,49 @@ def test_d2_2_in_progress_lists_only_this_contracts_unfinished_applications(
         [newer.number, "2024/01/15(月) 15:00", "認証パスワード変更", "反映中"],
         [older.number, "2024/01/14(日) 15:00", "認証パスワード変更", "反映中"],
     ]
+
+
+def test_d5_3_the_status_page_shows_an_accepted_cancellation_and_its_date(
+    customer_client, customer
+):
+    page = customer_client.get(reverse("desk:status"))
+    assert "廃止日" not in page_text(page)
+    Contract.objects.filter(pk=customer.contract_id).update(
+        status=Contract.Status.CANCELLATION_ACCEPTED, cancellation_date=date(2027, 1, 12)
+    )
+    page = customer_client.get(reverse("desk:status"))
+    assert "廃止日： 2027/01/12(火)" in text(by_id(dom(page), "cancellation"))
+
+
+def test_d6_the_status_page_shows_billing_and_the_contact_person(customer_client, customer):
+    Contract.objects.filter(pk=customer.contract_id).update(
+        payment_method=Contract.PaymentMethod.CARD,
+        card_token="tok_x",
+        card_brand="VISA",
+        card_last4="4242",
+        card_expiry="12/29",
+        billing_postal_code="100-0004",
+        billing_address="東京都千代田区大手町1-1-1",
+        billing_company="株式会社例",
+        billing_department="経理部",
+        billing_addressee="山田太郎",
+        billing_notice_method=Contract.NoticeMethod.MAIL,
+        billing_notice_email="keiri@example.com",
+        contact_person_name="佐藤花子",
+        contact_person_kana="サトウ\u3000ハナコ",
+        contact_person_department="情報システム部",
+        contact_person_phone="03-1234-5678",
+        contact_email="sato@example.com",
+    )
+    page = dom(customer_client.get(reverse("desk:status")))
+    assert text(by_id(page, "payment-method")) == (
+        "クレジットカードによるお支払い VISA ****-****-****-4242（有効期限 12/29）"
+    )
+    assert "tok_x" not in text(page)
+    billing = text(by_id(page, "billing"))
+    assert "〒100-0004 東京都千代田区大手町1-1-1 株式会社例 経理部 山田太郎 様" in billing
+    assert "メール（keiri@example.com）" in billing
+    assert text(by_id(page, "contact-person")).split() == [
+        "氏名", "佐藤花子", "氏名（カナ）", "サトウ", "ハナコ", "部署名", "情報システム部",
+        "電話番号", "03-1234-5678", "メールアドレス", "sato@example.com",
+    ]  # fmt: skip

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "madoguchi.provisioning",
     "madoguchi.desk",
     "madoguchi.mailboxes",
+    "madoguchi.contacts",
     "madoguchi.mailcatcher",
 ]
 

@@ -69,7 +69,13 @@ MENU = [
                 "desk:billing_notice",
                 indent=True,
             ),
-            MenuItem("contact_person", "担当者連絡先", "desk:contact_person"),
+            MenuItem(
+                "contact_person",
+                "担当者連絡先",
+                "contacts:input",
+                kind="contact_person",
+                also_current=("contacts:",),
+            ),
             MenuItem(
                 "mail",
                 "メールアカウントおよびウイルスチェック",

@@ -28,6 +28,5 @@ urlpatterns = [
         "billing_address", "billing/address/", "「請求書」および「口座振替のお知らせ」送付先住所"
     ),
     later("billing_notice", "billing/notice/", "「口座振替のお知らせ」の送付方法"),
-    later("contact_person", "contact-person/", "担当者連絡先"),
     later("cancellation", "cancellation/", "廃止申込"),
 ]

@@ -40,6 +40,11 @@ CONTRACTS = [
         "address": "東京都千代田区大手町9丁目9-9 サンプルビル31階",
         "department": "情報システム部 ネットワーク担当",
         "contact_email": "contact@example.com",
+        # 担当者連絡先 (D6.4): demo0001 walks its change.
+        "contact_person_name": "窓口 太郎",
+        "contact_person_kana": "マドグチ\u3000タロウ",
+        "contact_person_department": "情報システム部",
+        "contact_person_phone": "03-1234-5678",
     },
     {
         "login": "demo0002@biz.example.ne.jp",

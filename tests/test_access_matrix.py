@@ -180,8 +180,13 @@ MATRIX: dict[str, dict[str, dict]] = {
     "desk:billing_card": desk_page(),
     "desk:billing_address": desk_page(),
     "desk:billing_notice": desk_page(),
-    "desk:contact_person": desk_page(),
     "desk:cancellation": desk_page(),
+    # 担当者連絡先 (D6.4): an empty POST gets the form's messages; no draft: back to the input.
+    "contacts:input": desk_page(post=200),
+    "contacts:confirm": desk_page(
+        customer=Redirect("/desk/contact-person/"), post=Redirect("/desk/contact-person/")
+    ),
+    "contacts:complete": desk_page(customer=200, other_customer=404),
     # メールアカウントおよびウイルスチェック (D4). The slot in URLs is 1: the customer's
     # account 01; the other customer's slot 1 is their own, and empty (slots are per contract).
     "mailboxes:list": desk_page(),
@@ -331,6 +336,13 @@ class Objects:
         self.mailbox = MailboxFactory(contract=customer.contract, slot=1, account="matrixbox")
         self.virtual_user = VirtualUser.objects.get(email=self.mailbox.address)
         self.mailbox_application = submit(customer, 2, "add", account="matrixnew")
+        self.contact_application = ApplicationFactory(
+            submitted_by=customer,
+            kind="contact_person",
+            before={"name": "窓口 太郎"},
+            after={"name": "窓口 花子"},
+            work={},
+        )
         self.mail = enqueue_mail(
             to=customer.contract.contact_email,
             template="application_mailbox",
@@ -370,6 +382,8 @@ class Objects:
     def value(self, route: str, name: str) -> str:
         if name == "pk" and route.startswith("desk/mail/"):  # desk/mail/complete/<int:pk>/
             return str(self.mailbox_application.pk)
+        if name == "pk" and route.startswith("desk/contact-person/"):
+            return str(self.contact_application.pk)
         if name == "pk":  # desk/password/complete/<int:pk>/
             return str(self.application.pk)
         if name == "slot":  # desk/mail/<int:slot>/…

@@ -72,7 +72,7 @@ def refusal(contract: Contract) -> str | None:
 
 def acceptance_recipients(before: dict, after: dict) -> list[str]:
     """The current contact address, and the new one when it changes (see the module's doc)."""
-    return [before["email"], *([after["email"]] if "email" in after else [])]
+    return [address for address in (before.get("email"), after.get("email")) if address]
 
 
 @transaction.atomic

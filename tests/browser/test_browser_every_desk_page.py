@@ -74,7 +74,6 @@ def test_x6_every_desk_page_fits_360px(
                 "billing_card",
                 "billing_address",
                 "billing_notice",
-                "contact_person",
                 "cancellation",
             )
         },

@@ -33,7 +33,7 @@ DESK_PAGES = [
     ("desk:billing_card", ()),
     ("desk:billing_address", ()),
     ("desk:billing_notice", ()),
-    ("desk:contact_person", ()),
+    ("contacts:input", ()),
     ("mailboxes:list", ()),
     ("desk:cancellation", ()),
 ]

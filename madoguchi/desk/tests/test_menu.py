@@ -43,7 +43,6 @@ LATER = {
     "お支払い方法（クレジットカードへ）": "desk:billing_card",
     "「請求書」および「口座振替のお知らせ」送付先住所": "desk:billing_address",
     "「口座振替のお知らせ」の送付方法": "desk:billing_notice",
-    "担当者連絡先": "desk:contact_person",
     "廃止申込": "desk:cancellation",
 }
 
@@ -151,7 +150,7 @@ def by_id_or_role(response):
 
 
 def test_d1_5_not_yet_page_links_the_procedures_phone_page(customer_client):
-    response = customer_client.get(reverse("desk:contact_person"))
+    response = customer_client.get(reverse("desk:billing"))
     links = [attr(a, "href") for a in find_all(by_id_or_role(response), lambda e: e.name == "a")]
     assert links == [reverse("desk:phone", args=["procedures"])]
 

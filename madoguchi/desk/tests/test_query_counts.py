@@ -30,7 +30,8 @@ PAGES = {
     "billing_card": (reverse("desk:billing_card"), PAGE_QUERIES),
     "billing_address": (reverse("desk:billing_address"), PAGE_QUERIES),
     "billing_notice": (reverse("desk:billing_notice"), PAGE_QUERIES),
-    "contact_person": (reverse("desk:contact_person"), PAGE_QUERIES),
+    # 担当者連絡先 (D6.4): whether a change is still in progress.
+    "contact_person": (reverse("contacts:input"), PAGE_QUERIES + 1),
     # The mailbox list (D4.1): the mailboxes, and the pending orders with their applications.
     "mail": (reverse("mailboxes:list"), PAGE_QUERIES + 2),
     "cancellation": (reverse("desk:cancellation"), PAGE_QUERIES),

@@ -1,6 +1,7 @@
 import pytest
 
 from madoguchi.contracts.models import Contract
+from madoguchi.testing.workers import database_tasks, processes  # noqa: F401
 
 CURRENT = {
     "contact_person_name": "窓口 太郎",

@@ -67,6 +67,7 @@ def test_x6_every_desk_page_fits_360px(
         "mail-complete-failed": reverse("mailboxes:complete", args=[full_contract["failed"].pk]),
         **{f"phone-{t}": reverse("desk:phone", args=[t]) for t in ("setup", "fault")},
         **{f"phone-{t}": reverse("desk:phone", args=[t]) for t in ("billing", "procedures")},
+        "contact-person": reverse("contacts:input"),
         **{
             name: reverse(f"desk:{name}")
             for name in (
@@ -103,3 +104,25 @@ def test_x6_every_desk_page_fits_360px(
     expect_no_horizontal_scroll(page, "mail-delete-confirm")
     expect_no_crushed_columns(page, "mail-delete-confirm")
     page.screenshot(path=screenshot_dir / "phone-mail-delete-confirm.png", full_page=True)
+
+    # 担当者連絡先 (D6.4): the confirm step with the longest values, and the completion page.
+    page.goto(reverse("contacts:input"))
+    long_address = "a-very-long-contact-address.for-the-phone-layout@example.co.jp"
+    for name, value in {
+        "name": "窓口 花子" * 10,
+        "kana": "マドグチ　ハナコ" * 6,
+        "department": "情報システム部 ネットワーク担当" * 6,
+        "phone": "0120-123-456",
+        "email": long_address,
+        "email_confirm": long_address,
+    }.items():
+        page.locator(f"[name={name}]").fill(value)
+    with page.expect_navigation():
+        page.get_by_role("button", name="次へ").tap()
+    for name in ("contact-person-confirm", "contact-person-complete"):
+        expect_no_horizontal_scroll(page, name)
+        expect_no_crushed_columns(page, name)
+        page.screenshot(path=screenshot_dir / f"phone-{name}.png", full_page=True)
+        if name == "contact-person-confirm":
+            with page.expect_navigation():
+                page.get_by_role("button", name="登録").tap()

@@ -51,7 +51,7 @@ def current_menu_item(response) -> list[str]:
 def test_d6_4_input_page_shows_the_current_values_and_the_fields(customer_client, contract):
     response = customer_client.get(INPUT)
     assert response.status_code == 200
-    assert rows(response, "current") == [
+    assert rows(response, "contact-current") == [
         ["氏名", "窓口 太郎"],
         ["氏名（カナ）", "マドグチ タロウ"],
         ["部署名", "情報システム部"],
@@ -102,7 +102,7 @@ def test_d6_4_confirm_shows_each_value_before_and_after_and_where_the_mail_goes(
 ):
     enter(customer_client, values(department="情報システム部", phone="0312345678"))
     response = customer_client.get(CONFIRM)
-    assert rows(response, "summary") == [
+    assert rows(response, "contact-summary") == [
         ["項目", "現在の登録内容", "変更後"],
         ["氏名", "窓口 太郎", "窓口 花子"],
         ["氏名（カナ）", "マドグチ タロウ", "マドグチ ハナコ"],

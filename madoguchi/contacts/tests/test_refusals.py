@@ -60,7 +60,7 @@ def test_d6_4_d4_11_d5_3_refused_with_the_reason_and_nothing_stored(
     assert text(by_id(dom(page), "refusal")) == message
     assert not has_form(page)
     # The current values stay visible; the menu item stays (its page says why).
-    assert "窓口 太郎" in text(by_id(dom(page), "current"))
+    assert "窓口 太郎" in text(by_id(dom(page), "contact-current"))
     assert "担当者連絡先" in page_text(customer_client.get(reverse("desk:status")))
     response = enter(customer_client, NEW)
     assert response.status_code == 200

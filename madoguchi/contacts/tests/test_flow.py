@@ -1,6 +1,9 @@
 """D6.4 担当者連絡先: 入力 → 確認 → 完了, the application, its mails, the status page (X1, X4)."""
 
+from io import StringIO
+
 import pytest
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
@@ -15,6 +18,7 @@ from madoguchi.contracts.tests.pages import (
     field_box,
     find_all,
     page_text,
+    post_login,
     text,
 )
 from madoguchi.provisioning.models import BillingChange
@@ -279,3 +283,17 @@ def test_d6_4_another_customer_cannot_open_the_completion_page(
     # Nor does this URL show the customer's application of another kind.
     password = ApplicationFactory(submitted_by=customer)
     assert customer_client.get(reverse("contacts:complete", args=[password.pk])).status_code == 404
+
+
+def test_d6_4_demo0001_walks_the_change(client, django_capture_on_commit_callbacks):
+    """README: demo0001 has a contact person to change."""
+    call_command("load_demo", stdout=StringIO())
+    assert post_login(client, "demo0001@biz.example.ne.jp", "Demo-123").status_code == 302
+    page = client.get(INPUT)
+    assert "窓口 太郎" in text(by_id(dom(page), "contact-current"))
+    assert initial(page, "email") == "contact@example.com"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = register(client)
+    application = Application.objects.get(kind="contact_person")
+    assert response["Location"] == reverse("contacts:complete", args=[application.pk])
+    assert application.status == Application.Status.DONE

@@ -44,7 +44,7 @@ def masked(card: Card | dict) -> str:
 
 
 def payment_method_label(value: str) -> str:
-    return Contract.PaymentMethod(value).label
+    return str(Contract.PaymentMethod(value).label)
 
 
 def card_refusal(contract: Contract) -> str | None:

@@ -139,29 +139,37 @@ def tokenize(*, public_key: str, number: str, expiry: str, cvc: str) -> IssuedTo
     )
 
 
-@transaction.atomic
 def resolve(token: str) -> ResolvedCard:
     """Use up a token (once, whatever the answer) and give the issuer's answer for its card."""
-    now = timezone.now()
-    issued = IssuedToken.objects.select_for_update().filter(token=str(token)).first()
-    if issued is None:
-        raise ResolveError("unknown")
-    if issued.used_at is not None:
-        raise ResolveError("used")
-    issued.used_at = now
-    if issued.created_at < now - timedelta(seconds=settings.DEMOPAY_TOKEN_TTL_SECONDS):
-        issued.save(update_fields=["used_at"])
-        raise ResolveError("expired_token")
-    if issued.outcome != IssuedToken.Outcome.APPROVED:
-        issued.save(update_fields=["used_at"])
-        raise ResolveError(
-            "declined" if issued.outcome == IssuedToken.Outcome.DECLINED else "expired_card"
-        )
-    issued.card_reference = f"card_{secrets.token_urlsafe(18)}"
-    issued.save(update_fields=["used_at", "card_reference"])
+    with transaction.atomic():
+        issued, refusal = _use(str(token))
+    if refusal is not None:
+        raise ResolveError(refusal)
     return ResolvedCard(
         reference=issued.card_reference,
         brand=issued.brand,
         last4=issued.last4,
         expiry=issued.expiry,
     )
+
+
+def _use(token: str) -> tuple[IssuedToken | None, str | None]:
+    """Mark the token used (committed even when the answer is a refusal)."""
+    now = timezone.now()
+    issued = IssuedToken.objects.select_for_update().filter(token=token).first()
+    if issued is None:
+        return None, "unknown"
+    if issued.used_at is not None:
+        return issued, "used"
+    issued.used_at = now
+    refusal = None
+    if issued.created_at < now - timedelta(seconds=settings.DEMOPAY_TOKEN_TTL_SECONDS):
+        refusal = "expired_token"
+    elif issued.outcome == IssuedToken.Outcome.DECLINED:
+        refusal = "declined"
+    elif issued.outcome == IssuedToken.Outcome.EXPIRED:
+        refusal = "expired_card"
+    else:
+        issued.card_reference = f"card_{secrets.token_urlsafe(18)}"
+    issued.save(update_fields=["used_at", "card_reference"])
+    return issued, refusal

@@ -62,7 +62,10 @@ class InvalidToken(PaymentError):
 
 class TokenUsed(PaymentError):
     code = "token_used"
-    message = "このカード情報はすでに使用されています。お手数ですが、もう一度カード情報を入力してください。"
+    message = (
+        "このカード情報はすでに使用されています。"
+        "お手数ですが、もう一度カード情報を入力してください。"
+    )
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,20 @@ class PaymentProvider:
         """The card behind a single-use token, the token used up; or raise a PaymentError
         (CardDeclined, CardExpired, InvalidToken, TokenUsed)."""
         raise NotImplementedError
+
+
+def csp_update(sources: dict[str, list[str]]) -> dict[str, list[str]]:
+    """The adapter's sources as an update of the portal's policy (django-csp).
+
+    A directive the policy does not set falls back to ``default-src``: its sources are kept,
+    so that adding a provider's origin never takes away what the page itself needs.
+    """
+    directives = settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]
+    update = {}
+    for directive, extra in sources.items():
+        base = [] if directive in directives else list(directives.get("default-src", []))
+        update[directive] = base + [source for source in extra if source not in base]
+    return update
 
 
 @cache

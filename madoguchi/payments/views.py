@@ -16,7 +16,7 @@ from madoguchi.desk.menu import require_menu_item
 from madoguchi.lib.drafts import Flow
 from madoguchi.payments import services
 from madoguchi.payments.forms import CardTokenForm
-from madoguchi.payments.providers import Card, PaymentError, get_provider
+from madoguchi.payments.providers import Card, PaymentError, csp_update, get_provider
 
 FLOW = Flow("billing_card", restart="payments:card", complete="payments:card_complete")
 
@@ -53,7 +53,7 @@ def card_input(request):
     )
     # The provider's sources are allowed on this page only; the policy stays strict.
     if browser.csp:
-        response._csp_update = browser.csp
+        response._csp_update = csp_update(browser.csp)
     return response
 
 

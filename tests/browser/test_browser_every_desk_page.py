@@ -67,11 +67,11 @@ def test_x6_every_desk_page_fits_360px(
         "mail-complete-failed": reverse("mailboxes:complete", args=[full_contract["failed"].pk]),
         **{f"phone-{t}": reverse("desk:phone", args=[t]) for t in ("setup", "fault")},
         **{f"phone-{t}": reverse("desk:phone", args=[t]) for t in ("billing", "procedures")},
+        "billing-card": reverse("payments:card"),
         **{
             name: reverse(f"desk:{name}")
             for name in (
                 "billing",
-                "billing_card",
                 "billing_address",
                 "billing_notice",
                 "contact_person",

@@ -40,6 +40,12 @@ CONTRACTS = [
         "address": "東京都千代田区大手町9丁目9-9 サンプルビル31階",
         "department": "情報システム部 ネットワーク担当",
         "contact_email": "contact@example.com",
+        # Pays by invoice again at every load, so the switch to a card can be walked (D6.1).
+        "payment_method": Contract.PaymentMethod.INVOICE,
+        "card_token": "",
+        "card_brand": "",
+        "card_last4": "",
+        "card_expiry": "",
     },
     {
         "login": "demo0002@biz.example.ne.jp",

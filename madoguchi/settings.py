@@ -4,6 +4,7 @@ Defaults serve local use: SQLite, the database task worker, the local SMTP catch
 Production sets the variables listed in README ("Configuration").
 """
 
+import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -45,6 +46,8 @@ INSTALLED_APPS = [
     "madoguchi.mailboxes",
     "madoguchi.contacts",
     "madoguchi.mailcatcher",
+    "madoguchi.payments",
+    "madoguchi.demopay",
 ]
 
 MIDDLEWARE = [
@@ -264,6 +267,19 @@ PRIVACY_POLICY_URL = env_str("PRIVACY_POLICY_URL", "https://www.example.ne.jp/pr
 MAIL_PASSWORD_CHANGE_URL = env_str(
     "MAIL_PASSWORD_CHANGE_URL", "https://support.example.ne.jp/mail/password/"
 )
+
+# --- Payments (D6.1, docs/payments.md) -----------------------------------------------------------
+
+# The adapter of the payment provider that tokenizes cards in the browser (a dotted path to a
+# payments.providers.PaymentProvider subclass) and the keyword arguments it is built with (a
+# JSON object: endpoints, keys). The default is the bundled demo provider.
+PAYMENT_PROVIDER = env_str("PAYMENT_PROVIDER", "madoguchi.demopay.adapter.DemoPayProvider")
+PAYMENT_PROVIDER_OPTIONS = json.loads(env_str("PAYMENT_PROVIDER_OPTIONS", "{}"))
+# The demo provider (madoguchi/demopay, served at /demopay/): off in production unless asked.
+DEMOPAY_ENABLED = env_bool("DEMOPAY_ENABLED", not SECURE_PRODUCTION)
+DEMOPAY_PUBLIC_KEY = env_str("DEMOPAY_PUBLIC_KEY", "pk_demo_madoguchi")
+# How long a token the demo provider issued may be resolved (real providers: minutes).
+DEMOPAY_TOKEN_TTL_SECONDS = env_int("DEMOPAY_TOKEN_TTL_SECONDS", 600, minimum=1)
 
 # --- Logging ------------------------------------------------------------------------------------
 

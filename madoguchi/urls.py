@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.generic import TemplateView
@@ -10,9 +11,13 @@ urlpatterns = [
     ),
     path("desk/mail/", include("madoguchi.mailboxes.urls")),
     path("desk/contact-person/", include("madoguchi.contacts.urls")),
+    path("desk/billing/card/", include("madoguchi.payments.urls")),
     path("desk/", include("madoguchi.desk.urls")),
     path("backoffice/", backoffice_site.urls),
 ]
+if settings.DEMOPAY_ENABLED:
+    # The bundled demo payment provider (an external service in production).
+    urlpatterns.append(path("demopay/", include("madoguchi.demopay.urls")))
 
 # Japanese error pages in the site's layout (madoguchi/lib/errors.py); Django's own views
 # render templates/400.html and templates/500.html.

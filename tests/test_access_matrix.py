@@ -33,6 +33,8 @@ from madoguchi.mailboxes.models import AccountName
 from madoguchi.mailboxes.tests.factories import MailboxFactory, submit
 from madoguchi.mailcatcher.models import CaughtMail
 from madoguchi.outbox.services import enqueue_mail
+from madoguchi.payments.providers import Card
+from madoguchi.payments.services import submit_card_change
 from madoguchi.provisioning.models import BillingChange, RadCheck, VirtualUser
 from madoguchi.throttling.models import LoginLock
 
@@ -177,7 +179,6 @@ MATRIX: dict[str, dict[str, dict]] = {
     "desk:phone": desk_page(),
     # Menu items of later issues: the "not yet available online" page (D1.5).
     "desk:billing": desk_page(),
-    "desk:billing_card": desk_page(),
     "desk:billing_address": desk_page(),
     "desk:billing_notice": desk_page(),
     "desk:cancellation": desk_page(),
@@ -187,6 +188,16 @@ MATRIX: dict[str, dict[str, dict]] = {
         customer=Redirect("/desk/contact-person/"), post=Redirect("/desk/contact-person/")
     ),
     "contacts:complete": desk_page(customer=200, other_customer=404),
+    # お支払い方法（クレジットカードへ） (D6.1). An empty POST: the card form with its message.
+    "payments:card": desk_page(post=200),
+    "payments:card_confirm": desk_page(
+        customer=Redirect("/desk/billing/card/"),  # no draft: back to the input step
+        post=Redirect("/desk/billing/card/"),
+    ),
+    "payments:card_complete": desk_page(customer=200, other_customer=404),
+    # The demo payment provider's API: anyone may call it (no session, no CSRF); an empty
+    # POST is a bad request.
+    "demopay:tokens": {"GET": each(405), "POST": each(400)},
     # メールアカウントおよびウイルスチェック (D4). The slot in URLs is 1: the customer's
     # account 01; the other customer's slot 1 is their own, and empty (slots are per contract).
     "mailboxes:list": desk_page(),
@@ -349,6 +360,12 @@ class Objects:
             context=mail_context(self.mailbox_application),
             reference=self.mailbox_application.number,
         )
+        self.card_application = submit_card_change(
+            user=customer,
+            card=Card(token="card_matrix", brand="VISA", last4="4242", expiry="12/39"),
+            submission_key="matrix-card",
+            ip=None,
+        )
         # Per admin model: the object whose pages are opened.
         self.by_model = {
             "contracts.contract": customer.contract,
@@ -384,6 +401,8 @@ class Objects:
             return str(self.mailbox_application.pk)
         if name == "pk" and route.startswith("desk/contact-person/"):
             return str(self.contact_application.pk)
+        if name == "pk" and route.startswith("desk/billing/card/"):
+            return str(self.card_application.pk)
         if name == "pk":  # desk/password/complete/<int:pk>/
             return str(self.application.pk)
         if name == "slot":  # desk/mail/<int:slot>/…

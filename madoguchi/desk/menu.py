@@ -54,8 +54,10 @@ MENU = [
             MenuItem(
                 "billing_card",
                 "お支払い方法（クレジットカードへ）",
-                "desk:billing_card",
+                "payments:card",
                 indent=True,
+                kind="billing_card",
+                also_current=("payments:",),
             ),
             MenuItem(
                 "billing_address",

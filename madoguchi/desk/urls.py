@@ -23,7 +23,6 @@ urlpatterns = [
         name="phone",
     ),
     later("billing", "billing/", "ご請求関連"),
-    later("billing_card", "billing/card/", "お支払い方法（クレジットカードへ）"),
     later(
         "billing_address", "billing/address/", "「請求書」および「口座振替のお知らせ」送付先住所"
     ),

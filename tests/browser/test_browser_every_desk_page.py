@@ -68,11 +68,11 @@ def test_x6_every_desk_page_fits_360px(
         **{f"phone-{t}": reverse("desk:phone", args=[t]) for t in ("setup", "fault")},
         **{f"phone-{t}": reverse("desk:phone", args=[t]) for t in ("billing", "procedures")},
         "contact-person": reverse("contacts:input"),
+        "billing-card": reverse("payments:card"),
         **{
             name: reverse(f"desk:{name}")
             for name in (
                 "billing",
-                "billing_card",
                 "billing_address",
                 "billing_notice",
                 "cancellation",

@@ -147,5 +147,5 @@ def test_d1_5_current_menu_item_is_marked(customer_client):
     assert current(reverse("desk:password")) == ["認証パスワード変更"]
     assert current(reverse("mailboxes:list")) == ["メールアカウントおよびウイルスチェック"]
     assert current(reverse("mailboxes:characters")) == ["メールアカウントおよびウイルスチェック"]
-    assert current(reverse("desk:billing_card")) == ["お支払い方法（クレジットカードへ）"]
+    assert current(reverse("payments:card")) == ["お支払い方法（クレジットカードへ）"]
     assert current(reverse("desk:phone", args=["fault"])) == ["故障について"]

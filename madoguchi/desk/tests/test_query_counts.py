@@ -27,7 +27,8 @@ PAGES = {
     "phone_billing": (reverse("desk:phone", args=["billing"]), PAGE_QUERIES + 1),
     "phone_procedures": (reverse("desk:phone", args=["procedures"]), PAGE_QUERIES + 1),
     "billing": (reverse("desk:billing"), PAGE_QUERIES),
-    "billing_card": (reverse("desk:billing_card"), PAGE_QUERIES),
+    # D6.1: the switch to a card in progress, if any.
+    "billing_card": (reverse("payments:card"), PAGE_QUERIES + 1),
     "billing_address": (reverse("desk:billing_address"), PAGE_QUERIES),
     "billing_notice": (reverse("desk:billing_notice"), PAGE_QUERIES),
     # 担当者連絡先 (D6.4): whether a change is still in progress.

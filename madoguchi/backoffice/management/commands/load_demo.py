@@ -45,6 +45,12 @@ CONTRACTS = [
         "contact_person_kana": "マドグチ\u3000タロウ",
         "contact_person_department": "情報システム部",
         "contact_person_phone": "03-1234-5678",
+        # Pays by invoice again at every load, so the switch to a card can be walked (D6.1).
+        "payment_method": Contract.PaymentMethod.INVOICE,
+        "card_token": "",
+        "card_brand": "",
+        "card_last4": "",
+        "card_expiry": "",
     },
     {
         "login": "demo0002@biz.example.ne.jp",

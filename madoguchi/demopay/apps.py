@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DemoPayConfig(AppConfig):
+    name = "madoguchi.demopay"
+    verbose_name = "デモ決済"

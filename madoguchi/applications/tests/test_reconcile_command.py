@@ -35,6 +35,7 @@ def test_x3_reconcile_command_quiet_when_nothing_is_lost():
     ApplicationFactory()
     assert run_command("reconcile").stdout == ""
     assert run_command("reconcile", "-v", "2").stdout.splitlines() == [
+        "expired 0 unconfirmed application(s)",
         "re-enqueued 0 application(s)",
         "woke a worker for 0 waiting mail(s)",
     ]

@@ -25,7 +25,7 @@ KINDS = (
         code=services.BILLING_NOTICE,
         label="「口座振替のお知らせ」の送付方法の変更",
         fields=(
-            Field("method", "送付方法", format=lambda v: services.NOTICE_METHODS.get(v, v)),
+            Field("method", "送付方法", format=lambda v: str(services.NOTICE_METHODS.get(v, v))),
             Field("email", "送付先メールアドレス", format=_or_none),
         ),
         processor=services.carry_out_billing_notice,

@@ -72,6 +72,7 @@ def test_x3_reconcile_loop_survives_a_database_error(monkeypatch, caplog):
             return 1
         raise Stopped
 
+    monkeypatch.setattr(reconcile_command, "expire_unconfirmed_applications", lambda: 0)
     monkeypatch.setattr(reconcile_command, "reconcile_applications", reconcile)
     monkeypatch.setattr(reconcile_command, "reconcile_outbox", lambda: 0)
     out = StringIO()
@@ -95,6 +96,7 @@ def test_x3_reconcile_once_reports_a_database_error(monkeypatch):
     def reconcile():
         raise OperationalError("database is locked")
 
+    monkeypatch.setattr(reconcile_command, "expire_unconfirmed_applications", lambda: 0)
     monkeypatch.setattr(reconcile_command, "reconcile_applications", reconcile)
     with pytest.raises(OperationalError):
         call_command("reconcile")

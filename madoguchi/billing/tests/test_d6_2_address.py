@@ -306,3 +306,15 @@ def test_d6_2_one_application_at_a_time(customer, customer_client, capture):
 def test_d6_2_form_errors_are_not_a_non_field_alert(customer_client):
     response = post_input(customer_client, address="")
     assert form_errors(response) == []
+
+
+def test_d6_2_lookup_works_from_any_thread():
+    """Web servers answer in several threads: the postal data is read safely in each."""
+    import threading
+
+    results = []
+    postal.lookup("100-0001")
+    thread = threading.Thread(target=lambda: results.append(postal.lookup("530-0001")))
+    thread.start()
+    thread.join()
+    assert results == [("530-0001", "大阪府大阪市北区梅田")]

@@ -39,10 +39,7 @@ SEED_MENU = [
 
 # Menu items of later issues: each shows the "not yet available online" page.
 LATER = {
-    "ご請求関連": "desk:billing",
     "お支払い方法（クレジットカードへ）": "desk:billing_card",
-    "「請求書」および「口座振替のお知らせ」送付先住所": "desk:billing_address",
-    "「口座振替のお知らせ」の送付方法": "desk:billing_notice",
     "担当者連絡先": "desk:contact_person",
     "廃止申込": "desk:cancellation",
 }

@@ -26,10 +26,12 @@ PAGES = {
     "phone_fault": (reverse("desk:phone", args=["fault"]), PAGE_QUERIES + 1),
     "phone_billing": (reverse("desk:phone", args=["billing"]), PAGE_QUERIES + 1),
     "phone_procedures": (reverse("desk:phone", args=["procedures"]), PAGE_QUERIES + 1),
-    "billing": (reverse("desk:billing"), PAGE_QUERIES),
+    # ご請求関連 (D6): the billing applications in progress (one at a time per kind).
+    "billing": (reverse("desk:billing"), PAGE_QUERIES + 1),
     "billing_card": (reverse("desk:billing_card"), PAGE_QUERIES),
-    "billing_address": (reverse("desk:billing_address"), PAGE_QUERIES),
-    "billing_notice": (reverse("desk:billing_notice"), PAGE_QUERIES),
+    "billing_address": (reverse("desk:billing_address"), PAGE_QUERIES + 1),
+    # … and the contract's mail accounts, the addresses a notice may go to.
+    "billing_notice": (reverse("desk:billing_notice"), PAGE_QUERIES + 2),
     "contact_person": (reverse("desk:contact_person"), PAGE_QUERIES),
     # The mailbox list (D4.1): the mailboxes, and the pending orders with their applications.
     "mail": (reverse("mailboxes:list"), PAGE_QUERIES + 2),

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "madoguchi.desk",
     "madoguchi.mailboxes",
     "madoguchi.contacts",
+    "madoguchi.billing",
     "madoguchi.mailcatcher",
     "madoguchi.payments",
     "madoguchi.demopay",
@@ -223,6 +224,11 @@ APPLICATION_MAX_ATTEMPTS = env_int("APPLICATION_MAX_ATTEMPTS", 5, minimum=1)
 # An accepted application nobody has claimed this long after it became due (not_before) is
 # enqueued again by reconcile; so is a mail nobody sent this long after it was due.
 APPLICATION_STALE_SECONDS = env_int("APPLICATION_STALE_SECONDS", 60, minimum=0)
+# How long the mailed link that confirms an address an application names stays valid; an
+# application not confirmed by then fails, with a mail (e.g. another notice address, D6.3).
+APPLICATION_CONFIRMATION_SECONDS = env_int(
+    "APPLICATION_CONFIRMATION_SECONDS", 24 * 60 * 60, minimum=60
+)
 # Seconds a worker waits before carrying out an application (0 in production; lets demos
 # and fault tests observe the work in flight).
 PROVISIONING_DELAY_SECONDS = env_int("PROVISIONING_DELAY_SECONDS", 0, minimum=0)

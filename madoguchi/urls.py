@@ -12,6 +12,7 @@ urlpatterns = [
     path("desk/mail/", include("madoguchi.mailboxes.urls")),
     path("desk/contact-person/", include("madoguchi.contacts.urls")),
     path("desk/billing/card/", include("madoguchi.payments.urls")),
+    path("applications/", include("madoguchi.applications.urls")),
     path("desk/", include("madoguchi.desk.urls")),
     path("backoffice/", backoffice_site.urls),
 ]

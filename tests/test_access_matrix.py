@@ -24,9 +24,11 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.utils import timezone
 
 from madoguchi.applications.mails import mail_context
+from madoguchi.applications.services import confirmation_token
 from madoguchi.applications.tests.factories import ApplicationFactory
 from madoguchi.audit.models import AuditEntry
 from madoguchi.backoffice.roles import ETSURAN, KANRISHA, UKETSUKE
+from madoguchi.billing import services as billing
 from madoguchi.contracts.models import Contract
 from madoguchi.contracts.tests.factories import DeskUserFactory, OperatorFactory, phone_pages
 from madoguchi.mailboxes.models import AccountName
@@ -177,10 +179,24 @@ MATRIX: dict[str, dict[str, dict]] = {
     ),
     "desk:password_complete": desk_page(customer=200, other_customer=404),
     "desk:phone": desk_page(),
-    # Menu items of later issues: the "not yet available online" page (D1.5).
+    # ご請求関連 (D6.2, D6.3). An empty POST: the form with its messages.
     "desk:billing": desk_page(),
-    "desk:billing_address": desk_page(),
-    "desk:billing_notice": desk_page(),
+    "desk:billing_address": desk_page(post=200),
+    "desk:billing_postal_lookup": desk_page(),
+    "desk:billing_address_confirm": desk_page(
+        customer=Redirect("/desk/billing/address/"),  # no draft: back to the input step
+        post=Redirect("/desk/billing/address/"),
+    ),
+    "desk:billing_address_complete": desk_page(customer=200, other_customer=404),
+    "desk:billing_notice": desk_page(post=200),
+    "desk:billing_notice_confirm": desk_page(
+        customer=Redirect("/desk/billing/notice/"), post=Redirect("/desk/billing/notice/")
+    ),
+    "desk:billing_notice_complete": desk_page(customer=200, other_customer=404),
+    # The mailed link that confirms an address an application names: whoever reads that
+    # mailbox, no login (X3). Only shown here: its POST confirms.
+    "applications:confirm": {"GET": each(200)},
+    # Menu items of later issues: the "not yet available online" page (D1.5).
     "desk:cancellation": desk_page(),
     # 担当者連絡先 (D6.4): an empty POST gets the form's messages; no draft: back to the input.
     "contacts:input": desk_page(post=200),
@@ -366,6 +382,19 @@ class Objects:
             submission_key="matrix-card",
             ip=None,
         )
+        self.billing_address = billing.submit_billing_address(
+            user=customer,
+            values={"postal_code": "530-0001", "address": "大阪府大阪市北区梅田1-2-3"},
+            submission_key="matrix-address",
+        )
+        self.billing_notice = billing.submit_billing_notice(
+            user=customer,
+            method="mail",
+            source="other",
+            email="keiri@example.org",
+            submission_key="matrix-notice",
+            link_base="http://testserver/",
+        )
         # Per admin model: the object whose pages are opened.
         self.by_model = {
             "contracts.contract": customer.contract,
@@ -403,6 +432,12 @@ class Objects:
             return str(self.contact_application.pk)
         if name == "pk" and route.startswith("desk/billing/card/"):
             return str(self.card_application.pk)
+        if name == "pk" and route.startswith("desk/billing/address/"):
+            return str(self.billing_address.pk)
+        if name == "pk" and route.startswith("desk/billing/notice/"):
+            return str(self.billing_notice.pk)
+        if name == "token":  # applications/confirm/<str:token>/
+            return confirmation_token(self.billing_notice)
         if name == "pk":  # desk/password/complete/<int:pk>/
             return str(self.application.pk)
         if name == "slot":  # desk/mail/<int:slot>/…

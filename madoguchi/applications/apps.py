@@ -10,7 +10,11 @@ class ApplicationsConfig(AppConfig):
         from madoguchi.applications.models import Application
         from madoguchi.audit.labels import register_action_resolver
 
-        verbs = {"submit": "お申込み受付", "process": "オペレーターが処理"}
+        verbs = {
+            "submit": "お申込み受付",
+            "process": "オペレーターが処理",
+            "confirm": "メールアドレス確認",
+        }
         verbs |= {status.value: status.label for status in Application.Status}
 
         def label(code: str) -> str | None:

@@ -27,6 +27,10 @@ def mail_context(application) -> dict:
             "after": application.after,
             "rows": [list(row) for row in application.rows],
             "cancellable": application.spec.cancellable,
+            "confirmation_email": application.confirmation_email,
+            "confirm_by": (
+                format_datetime(application.confirm_by) if application.confirm_by else ""
+            ),
         },
         "contract": {"name": contract.name, "customer_number": contract.customer_number},
     }
@@ -49,5 +53,16 @@ def send_outcome(application) -> None:
         to=[application.contract.contact_email],
         template=f"application_{application.status}",
         context=mail_context(application),
+        reference=application.number,
+    )
+
+
+def send_confirmation_request(application, *, link: str) -> None:
+    """The mail to an address the application names, with the link that confirms it; only
+    that address receives the link."""
+    enqueue_mails(
+        to=[application.confirmation_email],
+        template=application.spec.confirmation_mail,
+        context={**mail_context(application), "link": link},
         reference=application.number,
     )

@@ -28,13 +28,15 @@ class Application(models.Model):
     """
 
     class Status(models.TextChoices):
+        # Waits until the address it names is confirmed by a mailed link; never claimed.
+        AWAITING = "awaiting", _("メール確認待ち")
         ACCEPTED = "accepted", _("受付")
         PROCESSING = "processing", _("処理中")
         DONE = "done", _("完了")
         FAILED = "failed", _("失敗")
         CANCELLED = "cancelled", _("取消")
 
-    IN_PROGRESS = (Status.ACCEPTED, Status.PROCESSING)
+    IN_PROGRESS = (Status.AWAITING, Status.ACCEPTED, Status.PROCESSING)
     FINISHED = (Status.DONE, Status.FAILED, Status.CANCELLED)
 
     contract = models.ForeignKey(
@@ -78,6 +80,12 @@ class Application(models.Model):
         related_name="+",
     )
     failure_reason = models.TextField(_("失敗理由"), blank=True)
+    # An address the application names that must be confirmed by a mailed link (single-use,
+    # valid until ``confirm_by``) before the application is carried out: it waits as
+    # 「メール確認待ち」 and fails with a mail if the link is not followed in time.
+    confirmation_email = models.EmailField(_("確認先メールアドレス"), blank=True)
+    confirm_by = models.DateTimeField(_("確認期限"), null=True, blank=True)
+    confirmed_at = models.DateTimeField(_("確認日時"), null=True, blank=True)
 
     objects = ApplicationQuerySet.as_manager()
 
@@ -120,6 +128,8 @@ class Application(models.Model):
     @property
     def customer_status(self) -> str:
         """The status as the customer reads it (e.g. a credential being published: 反映中)."""
+        if self.status == self.Status.AWAITING:
+            return self.get_status_display()
         if self.is_in_progress and self.spec.in_progress_label:
             return self.spec.in_progress_label
         return self.get_status_display()

@@ -60,6 +60,8 @@ class Kind:
     cancellable: bool = False  # the customer may withdraw it while it waits (D4.7)
     mail_when_done: bool = True  # mail the contact address when it is completed
     acceptance_mail: str = "application_accepted"  # emails/<name>.subject.txt|.txt|.html
+    # The mail with the link that confirms an address the application names (confirm_to).
+    confirmation_mail: str = "application_confirmation"
     in_progress_label: str = ""  # what the customer reads while it is in progress
 
     @property

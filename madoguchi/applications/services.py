@@ -10,6 +10,7 @@ import time
 from datetime import timedelta
 
 from django.conf import settings
+from django.core import signing
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -62,12 +63,28 @@ def submit_application(
     submission_key: str | None = None,
     not_before=None,
     ip: str | None = None,
+    confirm_to: str = "",
+    link_base: str = "",
 ) -> Application:
     """Record an accepted application, audit it, queue its acceptance mail to ``mail_to``,
-    and enqueue its work on commit (not before ``not_before``, by default the kind's delay)."""
+    and enqueue its work on commit (not before ``not_before``, by default the kind's delay).
+
+    With ``confirm_to`` the application names an address that must be confirmed first: it
+    waits 「メール確認待ち」, and that address is mailed a single-use link (under
+    ``link_base``, the site's absolute root) that ``confirm_application`` follows; only
+    then is its work enqueued. Unconfirmed by ``APPLICATION_CONFIRMATION_SECONDS``, it
+    fails (``expire_unconfirmed_applications``)."""
     spec = registry.get(kind)
+    now = timezone.now()
     if not_before is None:
-        not_before = timezone.now() + registry.delay_of(kind)
+        not_before = now + registry.delay_of(kind)
+    awaiting = {}
+    if confirm_to:
+        awaiting = {
+            "status": Application.Status.AWAITING,
+            "confirmation_email": confirm_to,
+            "confirm_by": now + timedelta(seconds=settings.APPLICATION_CONFIRMATION_SECONDS),
+        }
     try:
         with transaction.atomic():
             application = Application.objects.create(
@@ -80,6 +97,7 @@ def submit_application(
                 submission_key=submission_key,
                 submitted_ip=ip,
                 not_before=not_before,
+                **awaiting,
             )
     except IntegrityError:
         existing = Application.objects.filter(submission_key=submission_key).first()
@@ -96,8 +114,146 @@ def submit_application(
         ip=ip,
     )
     mails.send_acceptance(application, to=mail_to or [])
+    if confirm_to:
+        mails.send_confirmation_request(
+            application, link=link_base.rstrip("/") + confirmation_path(application)
+        )
     transaction.on_commit(lambda: enqueue_work(application))
     return application
+
+
+# --- Confirming an address --------------------------------------------------------------------
+
+CONFIRMATION_SALT = "madoguchi.applications.confirmation"
+CONFIRMATION_INVALID = (
+    "このURLは無効です。メールに記載されたURLを、途中で改行されていないかご確認のうえ、"
+    "そのまま開いてください。"
+)
+CONFIRMATION_EXPIRED = (
+    "このURLの有効期限が切れているため、メールアドレスを確認できませんでした。"
+    "お手数ですが、カスタマサポートデスクからもう一度お申込みください。"
+)
+CONFIRMATION_USED = "このURLはすでに使用されています。メールアドレスは確認済みです。"
+CONFIRMATION_CLOSED = "このお申込みは「{status}」のため、メールアドレスを確認できません。"
+CONFIRMATION_EXPIRED_REASON = (
+    "ご指定のメールアドレス（{email}）の確認が有効期限（{deadline}）までに行われなかったため、"
+    "お申込みを完了できませんでした。お手数ですが、もう一度お申込みください。"
+)
+
+
+class ConfirmationRefused(Exception):
+    """The confirmation link cannot confirm anything; the message says why."""
+
+    def __init__(self, message: str, application: Application | None = None):
+        super().__init__(message)
+        self.message = message
+        self.application = application
+
+
+def confirmation_token(application: Application) -> str:
+    """The signed token of the application's confirmation link (bound to its address)."""
+    return signing.dumps(
+        {"a": application.pk, "e": application.confirmation_email}, salt=CONFIRMATION_SALT
+    )
+
+
+def confirmation_path(application: Application) -> str:
+    from django.urls import reverse
+
+    return reverse("applications:confirm", args=[confirmation_token(application)])
+
+
+def application_for_confirmation(token: str) -> Application:
+    """The application a confirmation link names, while it awaits confirmation; else
+    ConfirmationRefused (forged, expired, already used, or the application has finished)."""
+    try:
+        data = signing.loads(
+            token, salt=CONFIRMATION_SALT, max_age=settings.APPLICATION_CONFIRMATION_SECONDS
+        )
+    except signing.SignatureExpired:
+        raise ConfirmationRefused(CONFIRMATION_EXPIRED) from None
+    except signing.BadSignature:
+        raise ConfirmationRefused(CONFIRMATION_INVALID) from None
+    if not isinstance(data, dict):
+        raise ConfirmationRefused(CONFIRMATION_INVALID)
+    application = (
+        Application.objects.select_related("contract")
+        .filter(pk=data.get("a"), confirmation_email=data.get("e") or "-")
+        .exclude(confirmation_email="")
+        .first()
+    )
+    if application is None:
+        raise ConfirmationRefused(CONFIRMATION_INVALID)
+    if application.confirmed_at is not None:
+        raise ConfirmationRefused(CONFIRMATION_USED, application)
+    if application.status != Application.Status.AWAITING:
+        status = application.get_status_display()
+        raise ConfirmationRefused(CONFIRMATION_CLOSED.format(status=status), application)
+    if application.confirm_by <= timezone.now():
+        raise ConfirmationRefused(CONFIRMATION_EXPIRED, application)
+    return application
+
+
+def confirm_application(*, token: str, ip: str | None = None) -> Application:
+    """Follow a confirmation link: the waiting application becomes 受付 and its work is
+    enqueued (not before its kind's delay from now). Single-use: a second click finds it
+    confirmed (ConfirmationRefused)."""
+    with transaction.atomic():
+        application = application_for_confirmation(token)
+        now = timezone.now()
+        # Conditional: of two clicks, or a click and the expiry, exactly one wins.
+        updated = Application.objects.filter(
+            pk=application.pk, status=Application.Status.AWAITING, confirm_by__gt=now
+        ).update(
+            status=Application.Status.ACCEPTED,
+            confirmed_at=now,
+            not_before=now + registry.delay_of(application.kind),
+        )
+        if not updated:
+            application.refresh_from_db()
+            raise ConfirmationRefused(
+                CONFIRMATION_USED if application.confirmed_at else CONFIRMATION_EXPIRED,
+                application,
+            )
+        application.refresh_from_db()
+        record_audit(
+            actor=None,
+            action=f"application.{application.kind}.confirm",
+            contract=application.contract,
+            target=application.number,
+            after={"確認したメールアドレス": application.confirmation_email},
+            ip=ip,
+        )
+        transaction.on_commit(lambda: enqueue_work(application))
+    return application
+
+
+def expire_unconfirmed_applications() -> int:
+    """Fail the applications whose address was not confirmed in time, each with a mail to
+    the contact address; returns how many. Run by the reconcile command."""
+    now = timezone.now()
+    expired = 0
+    overdue = Application.objects.filter(
+        status=Application.Status.AWAITING, confirm_by__lte=now
+    ).values_list("pk", flat=True)
+    for pk in list(overdue):
+        with transaction.atomic():
+            application = (
+                Application.objects.select_for_update(of=("self",))
+                .select_related("contract")
+                .filter(pk=pk, status=Application.Status.AWAITING)
+                .first()
+            )
+            if application is None:
+                continue  # confirmed or finished meanwhile
+            deadline = timezone.localtime(application.confirm_by)
+            reason = CONFIRMATION_EXPIRED_REASON.format(
+                email=application.confirmation_email, deadline=f"{deadline:%Y/%m/%d %H:%M}"
+            )
+            expired += fail_application(application, reason=reason)
+    if expired:
+        logger.info("expired %d application(s) awaiting confirmation", expired)
+    return expired
 
 
 def enqueue_work(application: Application) -> None:
@@ -108,6 +264,8 @@ def enqueue_work(application: Application) -> None:
     """
     from madoguchi.applications.tasks import process_application as task
 
+    if application.status == Application.Status.AWAITING:
+        return  # woken when its address is confirmed
     if not application.is_in_progress or application.spec.is_manual:
         return
     if application.not_before > timezone.now():
@@ -311,7 +469,15 @@ def operator_refusal(application: Application) -> str | None:
 
 
 def schedule_refusal(application: Application) -> str | None:
-    """Why the application may not be carried out yet: it is due later (scheduled work)."""
+    """Why the application may not be carried out yet: it is due later (scheduled work), or
+    it waits for its address to be confirmed."""
+    if application.status == Application.Status.AWAITING:
+        deadline = timezone.localtime(application.confirm_by)
+        return (
+            f"お申込み {application.number} はメールアドレス（{application.confirmation_email}）"
+            f"の確認待ちです（確認期限 {deadline:%Y/%m/%d %H:%M}）。確認されるまでは処理できません"
+            "（失敗にすることはできます）。"
+        )
     if application.is_scheduled:
         due = timezone.localtime(application.not_before)
         return (

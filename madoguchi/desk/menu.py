@@ -64,12 +64,16 @@ MENU = [
                 "「請求書」および「口座振替のお知らせ」送付先住所",
                 "desk:billing_address",
                 indent=True,
+                kind="billing_address",
+                also_current=("desk:billing_address_confirm", "desk:billing_address_complete"),
             ),
             MenuItem(
                 "billing_notice",
                 "「口座振替のお知らせ」の送付方法",
                 "desk:billing_notice",
                 indent=True,
+                kind="billing_notice",
+                also_current=("desk:billing_notice_confirm", "desk:billing_notice_complete"),
             ),
             MenuItem(
                 "contact_person",

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from madoguchi.contracts import views as login_views
 from madoguchi.desk import views
@@ -22,10 +22,6 @@ urlpatterns = [
         views.phone,
         name="phone",
     ),
-    later("billing", "billing/", "ご請求関連"),
-    later(
-        "billing_address", "billing/address/", "「請求書」および「口座振替のお知らせ」送付先住所"
-    ),
-    later("billing_notice", "billing/notice/", "「口座振替のお知らせ」の送付方法"),
+    path("billing/", include("madoguchi.billing.urls")),
     later("cancellation", "cancellation/", "廃止申込"),
 ]

@@ -50,6 +50,35 @@ def full_contract(customer, settings):
     return {"pending": pending, "failed": failed}
 
 
+def billing_pages(customer) -> dict[str, str]:
+    """D6.2, D6.3: a completed address change and a notice address awaiting confirmation."""
+    from madoguchi.billing import services as billing
+
+    address = billing.submit_billing_address(
+        user=customer,
+        values={
+            "postal_code": "530-0001",
+            "address": "大阪府大阪市北区梅田1丁目2-3 梅田センタービルディング南館" * 2,
+            "company": "テスト商事ホールディングス株式会社",
+            "department": "財務経理本部経理部",
+            "addressee": "経理 花子",
+        },
+        submission_key="every-page-address",
+    )
+    notice = billing.submit_billing_notice(
+        user=customer,
+        method="mail",
+        source="other",
+        email="a-very-long-accounting-address.for-notices@example.org",
+        submission_key="every-page-notice",
+        link_base="http://testserver/",
+    )
+    return {
+        "billing-address-complete": reverse("desk:billing_address_complete", args=[address.pk]),
+        "billing-notice-complete": reverse("desk:billing_notice_complete", args=[notice.pk]),
+    }
+
+
 def test_x6_every_desk_page_fits_360px(
     new_page, log_in, customer, password, full_contract, screenshot_dir
 ):
@@ -65,6 +94,7 @@ def test_x6_every_desk_page_fits_360px(
         "mail-characters": reverse("mailboxes:characters"),
         "mail-complete-pending": reverse("mailboxes:complete", args=[full_contract["pending"].pk]),
         "mail-complete-failed": reverse("mailboxes:complete", args=[full_contract["failed"].pk]),
+        **billing_pages(customer),
         **{f"phone-{t}": reverse("desk:phone", args=[t]) for t in ("setup", "fault")},
         **{f"phone-{t}": reverse("desk:phone", args=[t]) for t in ("billing", "procedures")},
         "contact-person": reverse("contacts:input"),

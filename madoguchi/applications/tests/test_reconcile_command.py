@@ -35,6 +35,7 @@ def test_x3_reconcile_command_quiet_when_nothing_is_lost():
     ApplicationFactory()
     assert run_command("reconcile").stdout == ""
     assert run_command("reconcile", "-v", "2").stdout.splitlines() == [
+        "expired 0 unconfirmed application(s)",
         "re-enqueued 0 application(s)",
         "woke a worker for 0 waiting mail(s)",
     ]
@@ -71,6 +72,7 @@ def test_x3_reconcile_loop_survives_a_database_error(monkeypatch, caplog):
             return 1
         raise Stopped
 
+    monkeypatch.setattr(reconcile_command, "expire_unconfirmed_applications", lambda: 0)
     monkeypatch.setattr(reconcile_command, "reconcile_applications", reconcile)
     monkeypatch.setattr(reconcile_command, "reconcile_outbox", lambda: 0)
     out = StringIO()
@@ -94,6 +96,7 @@ def test_x3_reconcile_once_reports_a_database_error(monkeypatch):
     def reconcile():
         raise OperationalError("database is locked")
 
+    monkeypatch.setattr(reconcile_command, "expire_unconfirmed_applications", lambda: 0)
     monkeypatch.setattr(reconcile_command, "reconcile_applications", reconcile)
     with pytest.raises(OperationalError):
         call_command("reconcile")

@@ -26,13 +26,11 @@ PAGES = {
     "phone_fault": (reverse("desk:phone", args=["fault"]), PAGE_QUERIES + 1),
     "phone_billing": (reverse("desk:phone", args=["billing"]), PAGE_QUERIES + 1),
     "phone_procedures": (reverse("desk:phone", args=["procedures"]), PAGE_QUERIES + 1),
-    "billing": (reverse("desk:billing"), PAGE_QUERIES),
-    # D6.1: the switch to a card in progress, if any.
-    "billing_card": (reverse("payments:card"), PAGE_QUERIES + 1),
-    "billing_address": (reverse("desk:billing_address"), PAGE_QUERIES),
-    "billing_notice": (reverse("desk:billing_notice"), PAGE_QUERIES),
-    # 担当者連絡先 (D6.4): whether a change is still in progress.
-    "contact_person": (reverse("contacts:input"), PAGE_QUERIES + 1),
+    # ご請求関連 (D6): the billing applications in progress (one at a time per kind).
+    "billing": (reverse("desk:billing"), PAGE_QUERIES + 1),
+    "billing_address": (reverse("desk:billing_address"), PAGE_QUERIES + 1),
+    # … and the contract's mail accounts, the addresses a notice may go to.
+    "billing_notice": (reverse("desk:billing_notice"), PAGE_QUERIES + 2),
     # The mailbox list (D4.1): the mailboxes, and the pending orders with their applications.
     "mail": (reverse("mailboxes:list"), PAGE_QUERIES + 2),
     "cancellation": (reverse("desk:cancellation"), PAGE_QUERIES),

@@ -10,7 +10,10 @@ import threading
 from django.core.management.base import BaseCommand
 from django.db import DatabaseError, close_old_connections
 
-from madoguchi.applications.services import reconcile_applications
+from madoguchi.applications.services import (
+    expire_unconfirmed_applications,
+    reconcile_applications,
+)
 from madoguchi.outbox.services import reconcile_outbox
 
 logger = logging.getLogger(__name__)
@@ -46,6 +49,9 @@ class Command(BaseCommand):
     def reconcile(self, verbosity: int) -> None:
         # Drop a connection the database closed (it restarted) since the last round.
         close_old_connections()
+        expired = expire_unconfirmed_applications()
+        if verbosity > 1 or expired:
+            self.stdout.write(f"expired {expired} unconfirmed application(s)")
         count = reconcile_applications()
         if verbosity > 1 or count:
             self.stdout.write(f"re-enqueued {count} application(s)")

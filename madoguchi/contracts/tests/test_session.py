@@ -30,7 +30,7 @@ DESK_PAGES = [
     ("desk:phone", ("billing",)),
     ("desk:phone", ("procedures",)),
     ("desk:billing", ()),
-    ("desk:billing_card", ()),
+    ("payments:card", ()),
     ("desk:billing_address", ()),
     ("desk:billing_notice", ()),
     ("desk:contact_person", ()),

@@ -9,6 +9,7 @@ urlpatterns = [
         "", login_not_required(TemplateView.as_view(template_name="landing.html")), name="landing"
     ),
     path("desk/mail/", include("madoguchi.mailboxes.urls")),
+    path("desk/cancellation/", include("madoguchi.cancellation.urls")),
     path("desk/", include("madoguchi.desk.urls")),
     path("backoffice/", backoffice_site.urls),
 ]

@@ -29,5 +29,4 @@ urlpatterns = [
     ),
     later("billing_notice", "billing/notice/", "「口座振替のお知らせ」の送付方法"),
     later("contact_person", "contact-person/", "担当者連絡先"),
-    later("cancellation", "cancellation/", "廃止申込"),
 ]

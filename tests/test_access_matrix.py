@@ -27,6 +27,7 @@ from madoguchi.applications.mails import mail_context
 from madoguchi.applications.tests.factories import ApplicationFactory
 from madoguchi.audit.models import AuditEntry
 from madoguchi.backoffice.roles import ETSURAN, KANRISHA, UKETSUKE
+from madoguchi.cancellation.models import CancellationChoice
 from madoguchi.contracts.models import Contract
 from madoguchi.contracts.tests.factories import DeskUserFactory, OperatorFactory, phone_pages
 from madoguchi.mailboxes.models import AccountName
@@ -181,7 +182,13 @@ MATRIX: dict[str, dict[str, dict]] = {
     "desk:billing_address": desk_page(),
     "desk:billing_notice": desk_page(),
     "desk:contact_person": desk_page(),
-    "desk:cancellation": desk_page(),
+    # ご契約の廃止申込み (D5): an empty POST gets the form's messages; no draft: back to the
+    # input step; the customer's cancellation application (another contract's is 404).
+    "cancellation:input": desk_page(post=200),
+    "cancellation:confirm": desk_page(
+        customer=Redirect("/desk/cancellation/"), post=Redirect("/desk/cancellation/")
+    ),
+    "cancellation:complete": desk_page(customer=200, other_customer=404),
     # メールアカウントおよびウイルスチェック (D4). The slot in URLs is 1: the customer's
     # account 01; the other customer's slot 1 is their own, and empty (slots are per contract).
     "mailboxes:list": desk_page(),
@@ -271,6 +278,11 @@ MATRIX: dict[str, dict[str, dict]] = {
     # Mail accounts and the names in use (D4, B1): read only.
     **admin_model("mailboxes_mailbox"),
     **admin_model("mailboxes_accountname"),
+    # The cancellation form's choices (D5.1): 管理者 adds and edits them (an empty POST gets
+    # the form's messages); nobody deletes one (it is unticked instead).
+    **admin_model("cancellation_cancellationchoice", add=200, change_post=200),
+    # Scheduled cancellations by date (D5.3): read only, every role.
+    **admin_model("cancellation_scheduledcancellation"),
     # What the mail system reads (P2): read only, hashes masked.
     **admin_model("provisioning_virtualdomain"),
     **admin_model("provisioning_virtualuser"),
@@ -337,6 +349,13 @@ class Objects:
             context=mail_context(self.mailbox_application),
             reference=self.mailbox_application.number,
         )
+        # A cancellation of the customer's (its contract is left active for the other URLs).
+        self.cancellation = ApplicationFactory(
+            submitted_by=customer,
+            kind="cancellation",
+            before={},
+            after={"date": "2030-01-10", "contact_email": "matrix@example.com"},
+        )
         # Per admin model: the object whose pages are opened.
         self.by_model = {
             "contracts.contract": customer.contract,
@@ -358,6 +377,8 @@ class Objects:
                 values={"card_token": "tok_matrix"},
                 changed_at=timezone.now(),
             ),
+            "cancellation.cancellationchoice": CancellationChoice.objects.first(),
+            "cancellation.scheduledcancellation": self.cancellation,
             "throttling.loginlock": LoginLock.objects.create(
                 scope="desk",
                 kind=LoginLock.Kind.ID,
@@ -368,6 +389,8 @@ class Objects:
         }
 
     def value(self, route: str, name: str) -> str:
+        if name == "pk" and route.startswith("desk/cancellation/"):
+            return str(self.cancellation.pk)
         if name == "pk" and route.startswith("desk/mail/"):  # desk/mail/complete/<int:pk>/
             return str(self.mailbox_application.pk)
         if name == "pk":  # desk/password/complete/<int:pk>/

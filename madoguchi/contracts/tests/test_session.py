@@ -35,7 +35,7 @@ DESK_PAGES = [
     ("desk:billing_notice", ()),
     ("desk:contact_person", ()),
     ("mailboxes:list", ()),
-    ("desk:cancellation", ()),
+    ("cancellation:input", ()),
 ]
 
 

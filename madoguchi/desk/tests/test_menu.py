@@ -44,7 +44,6 @@ LATER = {
     "「請求書」および「口座振替のお知らせ」送付先住所": "desk:billing_address",
     "「口座振替のお知らせ」の送付方法": "desk:billing_notice",
     "担当者連絡先": "desk:contact_person",
-    "廃止申込": "desk:cancellation",
 }
 
 

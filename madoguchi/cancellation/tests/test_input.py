@@ -136,7 +136,9 @@ def test_d5_1_a_choice_not_offered_is_refused(customer_client):
     inactive.save()
     for posted in [str(inactive.pk), "999999", "価格", SCRIPT]:
         response = customer_client.post(URL, form_data(migration_reason=posted))
-        assert field_errors(response, "migration_reason") == ["移行理由は一覧から選択してください。"]
+        assert field_errors(response, "migration_reason") == [
+            "移行理由は一覧から選択してください。"
+        ]
 
 
 @pytest.mark.parametrize(

@@ -10,11 +10,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from madoguchi.applications.mails import mail_context
-from madoguchi.audit.services import record_audit
 from madoguchi.applications.tests.factories import ApplicationFactory
+from madoguchi.audit.services import record_audit
 from madoguchi.backoffice.site import backoffice_site
-from madoguchi.cancellation.models import CancellationChoice
 from madoguchi.backoffice.tests.mailbox_data import mailbox, submit
+from madoguchi.cancellation.models import CancellationChoice
 from madoguchi.contracts.models import PhonePage
 from madoguchi.contracts.tests.factories import phone_pages
 from madoguchi.mailboxes.models import AccountName

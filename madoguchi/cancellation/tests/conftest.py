@@ -4,6 +4,7 @@ from datetime import datetime
 import pytest
 from django.urls import reverse
 
+from madoguchi.backoffice.tests.conftest import operator_client  # noqa: F401
 from madoguchi.cancellation import services
 from madoguchi.cancellation.models import CancellationChoice
 from madoguchi.testing.drafts import with_draft_token

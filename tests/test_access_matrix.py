@@ -377,7 +377,9 @@ class Objects:
                 values={"card_token": "tok_matrix"},
                 changed_at=timezone.now(),
             ),
-            "cancellation.cancellationchoice": CancellationChoice.objects.first(),
+            "cancellation.cancellationchoice": CancellationChoice.objects.get_or_create(
+                item="reason", label="価格"
+            )[0],
             "cancellation.scheduledcancellation": self.cancellation,
             "throttling.loginlock": LoginLock.objects.create(
                 scope="desk",

@@ -8,6 +8,7 @@ from playwright.sync_api import Page, expect
 
 from madoguchi.applications.models import Application
 from madoguchi.cancellation.dates import offered_dates
+from madoguchi.cancellation.seed import ensure_choices
 from madoguchi.contracts.models import Contract
 from madoguchi.lib.dates import format_date
 from madoguchi.mailboxes.tests.factories import MailboxFactory
@@ -26,6 +27,7 @@ def menu_link(page: Page, name: str):
 def test_d5_cancellation_journey(
     page: Page, log_in, customer, password, smtp_server, screenshot_dir
 ):
+    ensure_choices()  # a transactional test before may have flushed the migration's rows
     contract = customer.contract
     box = MailboxFactory(contract=contract, slot=1, account="abcdefg", virus_check=True)
     first = format_date(offered_dates()[0])

@@ -9,6 +9,7 @@ from django.urls import reverse
 from playwright.sync_api import Page
 
 from madoguchi.applications.services import fail_application
+from madoguchi.cancellation.seed import ensure_choices
 from madoguchi.contracts.tests.factories import phone_pages
 from madoguchi.mailboxes.tests.factories import MailboxFactory, submit
 from tests.browser.test_browser_responsive import PHONE, expect_no_horizontal_scroll
@@ -106,6 +107,7 @@ def test_x6_every_desk_page_fits_360px(
     page.screenshot(path=screenshot_dir / "phone-mail-delete-confirm.png", full_page=True)
 
     # The cancellation's confirm and completion pages (D5), with the long mail addresses.
+    ensure_choices()  # a transactional test before may have flushed the migration's rows
     page.goto(reverse("cancellation:input"))
     for name in ("date", "reason", "reason_detail", "migration_reason"):
         page.locator(f"#id_{name}").select_option(index=1)

@@ -77,7 +77,9 @@ def make_objects(customer, operator) -> dict:
         },
     )
     return {
-        "cancellation.cancellationchoice": CancellationChoice.objects.first(),
+        "cancellation.cancellationchoice": CancellationChoice.objects.get_or_create(
+            item="reason", label="その他"
+        )[0],
         "cancellation.scheduledcancellation": cancellation,
         "outbox.mail": outbox_mail,
         "throttling.loginlock": lock,

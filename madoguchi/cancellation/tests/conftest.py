@@ -7,6 +7,7 @@ from django.urls import reverse
 from madoguchi.backoffice.tests.conftest import operator_client  # noqa: F401
 from madoguchi.cancellation import services
 from madoguchi.cancellation.models import CancellationChoice
+from madoguchi.cancellation.seed import ensure_choices
 from madoguchi.testing.drafts import with_draft_token
 from madoguchi.testing.workers import database_tasks, processes  # noqa: F401
 
@@ -60,6 +61,12 @@ def values(**overrides) -> dict:
     }
     data.update(overrides)
     return data
+
+
+@pytest.fixture(autouse=True)
+def _choices(db):
+    """The seed's choices (a transactional test run before may have flushed them)."""
+    ensure_choices()
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from django.utils import timezone
 from madoguchi.applications.models import Application
 from madoguchi.backoffice.roles import ETSURAN, KANRISHA, UKETSUKE
 from madoguchi.cancellation.dates import offered_dates
-from madoguchi.cancellation.models import CancellationChoice
+from madoguchi.cancellation.seed import ensure_choices
 from madoguchi.cancellation.services import submit_cancellation
 from madoguchi.contracts.models import Contract, User
 from madoguchi.mailboxes.models import AccountName, Mailbox
@@ -97,6 +97,11 @@ CONTRACTS = [
     },
 ]
 CANCELLATION_KEY = "demo0005-cancellation"
+DEMO_REASONS = {
+    "reason": "他社へ移行（NTTグループその他）",
+    "reason_detail": "インターネット接続（ベストエフォート型サービス）",
+    "migration_reason": "価格",
+}
 
 # (login, slot, account, host, virus check): demo0001 has one account without virus check,
 # demo0004 uses all four slots.
@@ -167,18 +172,15 @@ def load_demo_cancellation() -> None:
         return
     next_week = timezone.localdate() + timedelta(days=7)
     day = next(day for day in offered_dates() if day >= next_week)
-    choices = {
-        item: CancellationChoice.objects.filter(item=item, active=True).order_by("order").first()
-        for item in CancellationChoice.Item.values
-    }
+    ensure_choices()  # the seed's values (1.2.7), should a test have flushed them
     submit_cancellation(
         user=user,
         values={
             "date": day.isoformat(),
-            "reason": choices["reason"].label,
-            "reason_detail": choices["reason_detail"].label,
+            "reason": DEMO_REASONS["reason"],
+            "reason_detail": DEMO_REASONS["reason_detail"],
             "detail_other": "",
-            "migration_reason": choices["migration_reason"].label,
+            "migration_reason": DEMO_REASONS["migration_reason"],
             "remarks": "",
             "contact_department": "経営企画部",
             "contact_name": "試作 花子",

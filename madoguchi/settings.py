@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "madoguchi.mailboxes",
     "madoguchi.contacts",
     "madoguchi.billing",
+    "madoguchi.cancellation",
     "madoguchi.mailcatcher",
     "madoguchi.payments",
     "madoguchi.demopay",
@@ -235,6 +236,10 @@ PROVISIONING_DELAY_SECONDS = env_int("PROVISIONING_DELAY_SECONDS", 0, minimum=0)
 # Seconds between a mail account application and its processing: the customer may cancel
 # it until then (D4.7). The demo uses 60 s.
 MAILBOX_PROCESSING_DELAY_SECONDS = env_int("MAILBOX_PROCESSING_DELAY_SECONDS", 600, minimum=0)
+# The hour (JST, 0–23) of the desired date at which an accepted cancellation ends the
+# contract (D5.3): 0 ends it as the day begins; the desired date is the first day without
+# service.
+CANCELLATION_HOUR = env_int("CANCELLATION_HOUR", 0, minimum=0, maximum=23)
 # How often per hour a contract is told whether an account name is free (names are unique
 # across the service: an unlimited answer would list other customers' addresses).
 MAILBOX_NAME_LOOKUPS_PER_HOUR = env_int("MAILBOX_NAME_LOOKUPS_PER_HOUR", 30, minimum=1)

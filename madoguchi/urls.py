@@ -13,6 +13,7 @@ urlpatterns = [
     path("desk/contact-person/", include("madoguchi.contacts.urls")),
     path("desk/billing/card/", include("madoguchi.payments.urls")),
     path("applications/", include("madoguchi.applications.urls")),
+    path("desk/cancellation/", include("madoguchi.cancellation.urls")),
     path("desk/", include("madoguchi.desk.urls")),
     path("backoffice/", backoffice_site.urls),
 ]

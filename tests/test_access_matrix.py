@@ -29,6 +29,7 @@ from madoguchi.applications.tests.factories import ApplicationFactory
 from madoguchi.audit.models import AuditEntry
 from madoguchi.backoffice.roles import ETSURAN, KANRISHA, UKETSUKE
 from madoguchi.billing import services as billing
+from madoguchi.cancellation.models import CancellationChoice
 from madoguchi.contracts.models import Contract
 from madoguchi.contracts.tests.factories import DeskUserFactory, OperatorFactory, phone_pages
 from madoguchi.mailboxes.models import AccountName
@@ -196,8 +197,6 @@ MATRIX: dict[str, dict[str, dict]] = {
     # The mailed link that confirms an address an application names: whoever reads that
     # mailbox, no login (X3). Only shown here: its POST confirms.
     "applications:confirm": {"GET": each(200)},
-    # Menu items of later issues: the "not yet available online" page (D1.5).
-    "desk:cancellation": desk_page(),
     # 担当者連絡先 (D6.4): an empty POST gets the form's messages; no draft: back to the input.
     "contacts:input": desk_page(post=200),
     "contacts:confirm": desk_page(
@@ -214,6 +213,13 @@ MATRIX: dict[str, dict[str, dict]] = {
     # The demo payment provider's API: anyone may call it (no session, no CSRF); an empty
     # POST is a bad request.
     "demopay:tokens": {"GET": each(405), "POST": each(400)},
+    # ご契約の廃止申込み (D5): an empty POST gets the form's messages; no draft: back to the
+    # input step; the customer's cancellation application (another contract's is 404).
+    "cancellation:input": desk_page(post=200),
+    "cancellation:confirm": desk_page(
+        customer=Redirect("/desk/cancellation/"), post=Redirect("/desk/cancellation/")
+    ),
+    "cancellation:complete": desk_page(customer=200, other_customer=404),
     # メールアカウントおよびウイルスチェック (D4). The slot in URLs is 1: the customer's
     # account 01; the other customer's slot 1 is their own, and empty (slots are per contract).
     "mailboxes:list": desk_page(),
@@ -303,6 +309,11 @@ MATRIX: dict[str, dict[str, dict]] = {
     # Mail accounts and the names in use (D4, B1): read only.
     **admin_model("mailboxes_mailbox"),
     **admin_model("mailboxes_accountname"),
+    # The cancellation form's choices (D5.1): 管理者 adds and edits them (an empty POST gets
+    # the form's messages); nobody deletes one (it is unticked instead).
+    **admin_model("cancellation_cancellationchoice", add=200, change_post=200),
+    # Scheduled cancellations by date (D5.3): read only, every role.
+    **admin_model("cancellation_scheduledcancellation"),
     # What the mail system reads (P2): read only, hashes masked.
     **admin_model("provisioning_virtualdomain"),
     **admin_model("provisioning_virtualuser"),
@@ -395,6 +406,13 @@ class Objects:
             submission_key="matrix-notice",
             link_base="http://testserver/",
         )
+        # A cancellation of the customer's (its contract is left active for the other URLs).
+        self.cancellation = ApplicationFactory(
+            submitted_by=customer,
+            kind="cancellation",
+            before={},
+            after={"date": "2030-01-10", "contact_email": "matrix@example.com"},
+        )
         # Per admin model: the object whose pages are opened.
         self.by_model = {
             "contracts.contract": customer.contract,
@@ -416,6 +434,10 @@ class Objects:
                 values={"card_token": "tok_matrix"},
                 changed_at=timezone.now(),
             ),
+            "cancellation.cancellationchoice": CancellationChoice.objects.get_or_create(
+                item="reason", label="価格"
+            )[0],
+            "cancellation.scheduledcancellation": self.cancellation,
             "throttling.loginlock": LoginLock.objects.create(
                 scope="desk",
                 kind=LoginLock.Kind.ID,
@@ -426,6 +448,8 @@ class Objects:
         }
 
     def value(self, route: str, name: str) -> str:
+        if name == "pk" and route.startswith("desk/cancellation/"):
+            return str(self.cancellation.pk)
         if name == "pk" and route.startswith("desk/mail/"):  # desk/mail/complete/<int:pk>/
             return str(self.mailbox_application.pk)
         if name == "pk" and route.startswith("desk/contact-person/"):

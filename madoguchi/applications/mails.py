@@ -47,10 +47,18 @@ def send_acceptance(application, *, to: list[str]) -> None:
         )
 
 
+def outcome_recipients(application) -> list[str]:
+    """Who is told of the outcome: the kind's choice, else the contract's contact address."""
+    outcome_to = application.spec.outcome_to
+    if outcome_to is not None:
+        return outcome_to(application)
+    return [application.contract.contact_email]
+
+
 def send_outcome(application) -> None:
-    """Done, failed or withdrawn: the contract's contact address is told (D4.8, B1, D4.7)."""
+    """Done, failed or withdrawn: the contact address is told (D4.8, B1, D4.7, D5.3)."""
     enqueue_mails(
-        to=[application.contract.contact_email],
+        to=outcome_recipients(application),
         template=f"application_{application.status}",
         context=mail_context(application),
         reference=application.number,

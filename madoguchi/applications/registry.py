@@ -59,6 +59,10 @@ class Kind:
     allowed: Callable[[Any], bool] | None = None
     cancellable: bool = False  # the customer may withdraw it while it waits (D4.7)
     mail_when_done: bool = True  # mail the contact address when it is completed
+    # Where the outcome mails (done, failed, cancelled) go: by default the contract's
+    # contact address; a kind whose application names its own contact (a cancellation,
+    # D5.3) returns that address.
+    outcome_to: Callable[[Any], list[str]] | None = None
     acceptance_mail: str = "application_accepted"  # emails/<name>.subject.txt|.txt|.html
     # The mail with the link that confirms an address the application names (confirm_to).
     confirmation_mail: str = "application_confirmation"

@@ -382,11 +382,18 @@ def fail_application(
     return _finish(application, Application.Status.FAILED, reason=reason, actor=actor, ip=ip)
 
 
-def cancel_application(application: Application, *, actor, ip: str | None = None) -> None:
-    """Withdraw an application that no worker has started yet (取消, D4.7), with a mail."""
+def cancel_application(
+    application: Application, *, actor, ip: str | None = None, reason: str = ""
+) -> None:
+    """Withdraw an application that no worker has started yet (取消, D4.7), with a mail.
+
+    ``reason`` is said in the mail when the withdrawal is not the customer's own request
+    for it (an accepted contract cancellation withdraws what waits, D5.3).
+    """
     if not application.spec.cancellable or not _finish(
         application,
         Application.Status.CANCELLED,
+        reason=reason,
         actor=actor,
         ip=ip,
         from_statuses=(Application.Status.ACCEPTED,),

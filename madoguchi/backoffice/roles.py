@@ -37,6 +37,8 @@ READ = frozenset(
         "provisioning.view_virtualdomain",
         "provisioning.view_virtualuser",
         "provisioning.view_billingchange",
+        "cancellation.view_cancellationchoice",
+        "cancellation.view_scheduledcancellation",  # cancellations by date (D5.3)
     }
 )
 DESK_WORK = frozenset(
@@ -56,6 +58,8 @@ ADMINISTRATION = frozenset(
         "contracts.change_phonepage",  # the phone pages' text (D7.1)
         "contracts.add_user",  # operator accounts: create, edit, deactivate, set the role
         "contracts.change_user",
+        "cancellation.add_cancellationchoice",  # the cancellation form's choices (D5.1)
+        "cancellation.change_cancellationchoice",
     }
 )
 
@@ -82,7 +86,7 @@ UKETSUKE = Role(
 KANRISHA = Role(
     "kanrisha",
     "管理者",
-    "受付に加えて、ご契約の設定、お電話での問い合わせページ、オペレーターアカウントの管理",
+    "受付に加えて、ご契約の設定、お電話での問い合わせページ、廃止申込みの選択肢、オペレーターアカウントの管理",
     READ | DESK_WORK | ADMINISTRATION,
 )
 ROLES = (ETSURAN, UKETSUKE, KANRISHA)  # lowest first

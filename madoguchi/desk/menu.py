@@ -103,7 +103,18 @@ MENU = [
             )
         ],
     ),
-    ("廃止のお申込み", [MenuItem("cancellation", "廃止申込", "desk:cancellation")]),
+    (
+        "廃止のお申込み",
+        [
+            MenuItem(
+                "cancellation",
+                "廃止申込",
+                "cancellation:input",
+                kind="cancellation",
+                also_current=("cancellation:",),
+            )
+        ],
+    ),
     (
         "お電話での問い合わせ",
         [

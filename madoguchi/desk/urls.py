@@ -6,10 +6,6 @@ from madoguchi.desk import views
 app_name = "desk"
 
 
-def later(name: str, route: str, title: str):
-    return path(route, views.not_yet_online, {"title": title}, name=name)
-
-
 urlpatterns = [
     path("login/", login_views.login_view, name="login"),
     path("logout/", login_views.logout_view, name="logout"),
@@ -23,5 +19,4 @@ urlpatterns = [
         name="phone",
     ),
     path("billing/", include("madoguchi.billing.urls")),
-    later("cancellation", "cancellation/", "廃止申込"),
 ]

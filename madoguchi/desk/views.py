@@ -106,9 +106,3 @@ def password_complete(request, pk: int):
 def phone(request, topic: str):
     page = get_object_or_404(PhonePage, topic=topic)
     return render(request, "desk/phone.html", {"page": page})
-
-
-@desk_login_required
-def not_yet_online(request, title: str):
-    """Menu items whose online flow is not available yet: say so and where to call."""
-    return render(request, "desk/not_yet_online.html", {"title": title})

@@ -368,16 +368,25 @@ def _name_in_mail_system(account: str) -> bool:
     )
 
 
+def remove_mailbox(mailbox: Mailbox, *, contract: Contract) -> None:
+    """Remove a mail account: from the mail system (P2), its name, and the portal's row.
+
+    Idempotent per step (a mail system row already gone is nothing to remove), so work
+    interrupted halfway completes when run again (a deletion, the end of a contract, D5.3).
+    """
+    provisioning.remove_mailbox(email=mailbox.address)
+    AccountName.objects.filter(name=mailbox.account).delete()
+    if contract.billing_notice_email == mailbox.address:
+        # The 「口座振替のご案内」 address is gone: the contact address receives it instead.
+        contract.billing_notice_email = contract.contact_email
+        contract.save(update_fields=["billing_notice_email"])
+    mailbox.delete()
+
+
 def _carry_out(order: MailboxOrder, mailbox: Mailbox | None, email: str | None, contract):
     """Apply the order to the portal's mailbox and to the mail system's tables."""
     if order.action == MailboxOrder.Action.DELETE:
-        provisioning.remove_mailbox(email=mailbox.address)
-        AccountName.objects.filter(name=mailbox.account).delete()
-        if contract.billing_notice_email == mailbox.address:
-            # The 「口座振替のご案内」 address is gone: the contact address receives it instead.
-            contract.billing_notice_email = contract.contact_email
-            contract.save(update_fields=["billing_notice_email"])
-        mailbox.delete()
+        remove_mailbox(mailbox, contract=contract)
         return None
     if order.action == MailboxOrder.Action.ADD:
         account, host = email.split("@")

@@ -9,6 +9,7 @@ from django.urls import reverse
 from playwright.sync_api import Page
 
 from madoguchi.applications.services import fail_application
+from madoguchi.cancellation.seed import ensure_choices
 from madoguchi.contracts.tests.factories import phone_pages
 from madoguchi.mailboxes.tests.factories import MailboxFactory, submit
 from tests.browser.test_browser_responsive import PHONE, expect_no_horizontal_scroll
@@ -105,9 +106,9 @@ def test_x6_every_desk_page_fits_360px(
                 "billing",
                 "billing_address",
                 "billing_notice",
-                "cancellation",
             )
         },
+        "cancellation": reverse("cancellation:input"),
     }
     for name, url in pages.items():
         page.goto(url)
@@ -156,3 +157,24 @@ def test_x6_every_desk_page_fits_360px(
         if name == "contact-person-confirm":
             with page.expect_navigation():
                 page.get_by_role("button", name="登録").tap()
+    # The cancellation's confirm and completion pages (D5), with the long mail addresses.
+    ensure_choices()  # a transactional test before may have flushed the migration's rows
+    page.goto(reverse("cancellation:input"))
+    for name in ("date", "reason", "reason_detail", "migration_reason"):
+        page.locator(f"#id_{name}").select_option(index=1)
+    page.locator("#id_contact_name").fill("コム太郎")
+    page.locator("#id_contact_phone").fill("0120-123-456")
+    page.locator("#id_contact_email").fill(f"{LONG}@example.com")
+    page.locator("#id_contact_email_confirm").fill(f"{LONG}@example.com")
+    page.locator("#id_remarks").fill("長い備考。" * 40)
+    with page.expect_navigation():
+        page.get_by_role("button", name="次へ ▶▶").tap()
+    expect_no_horizontal_scroll(page, "cancellation-confirm")
+    expect_no_crushed_columns(page, "cancellation-confirm")
+    page.screenshot(path=screenshot_dir / "phone-cancellation-confirm.png", full_page=True)
+    with page.expect_navigation():
+        page.get_by_role("button", name="申し込む").tap()
+    assert "/desk/cancellation/complete/" in page.url
+    expect_no_horizontal_scroll(page, "cancellation-complete")
+    expect_no_crushed_columns(page, "cancellation-complete")
+    page.screenshot(path=screenshot_dir / "phone-cancellation-complete.png", full_page=True)

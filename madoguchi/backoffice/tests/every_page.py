@@ -10,9 +10,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from madoguchi.applications.mails import mail_context
+from madoguchi.applications.tests.factories import ApplicationFactory
 from madoguchi.audit.services import record_audit
 from madoguchi.backoffice.site import backoffice_site
 from madoguchi.backoffice.tests.mailbox_data import mailbox, submit
+from madoguchi.cancellation.models import CancellationChoice
 from madoguchi.contracts.models import PhonePage
 from madoguchi.contracts.tests.factories import phone_pages
 from madoguchi.mailboxes.models import AccountName
@@ -62,7 +64,23 @@ def make_objects(customer, operator) -> dict:
         username=customer.username,
         locked_until=timezone.now() + timedelta(minutes=15),
     )
+    cancellation = ApplicationFactory(
+        submitted_by=customer,
+        kind="cancellation",
+        before={},
+        after={
+            "date": "2030-01-10",
+            "reason": "価格",
+            "contact_name": "コム太郎",
+            "contact_email": "dummy@example.com",
+            "ending": ["回線（光フレッツ IP1 ファミリータイプ）"],
+        },
+    )
     return {
+        "cancellation.cancellationchoice": CancellationChoice.objects.get_or_create(
+            item="reason", label="その他"
+        )[0],
+        "cancellation.scheduledcancellation": cancellation,
         "outbox.mail": outbox_mail,
         "throttling.loginlock": lock,
         "contracts.contract": customer.contract,

@@ -35,7 +35,7 @@ DESK_PAGES = [
     ("desk:billing_notice", ()),
     ("contacts:input", ()),
     ("mailboxes:list", ()),
-    ("desk:cancellation", ()),
+    ("cancellation:input", ()),
 ]
 
 

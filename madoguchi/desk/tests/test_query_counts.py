@@ -33,7 +33,8 @@ PAGES = {
     "billing_notice": (reverse("desk:billing_notice"), PAGE_QUERIES + 2),
     # The mailbox list (D4.1): the mailboxes, and the pending orders with their applications.
     "mail": (reverse("mailboxes:list"), PAGE_QUERIES + 2),
-    "cancellation": (reverse("desk:cancellation"), PAGE_QUERIES),
+    # D5.1: the three drop-downs' choices.
+    "cancellation": (reverse("cancellation:input"), PAGE_QUERIES + 1),
 }
 
 

@@ -221,11 +221,11 @@ def test_p1_p2_demo_credentials_work_and_each_mailbox_has_its_own_hash(radius, d
     assert radius.reply("demo0003@biz.example.ne.jp", DEMO_PASSWORD) == REJECT
 
     mailboxes = VirtualUser.objects.order_by("email")
-    assert len(mailboxes) == len(MAILBOXES) == 5
+    assert len(mailboxes) == len(MAILBOXES) == 6
     for mailbox in mailboxes:
         assert dovecot.authenticates(mailbox.email, DEMO_MAIL_PASSWORD), mailbox.email
     assert not dovecot.authenticates(mailboxes[0].email, DEMO_PASSWORD)
     hashes = [mailbox.password for mailbox in mailboxes]
     salts = [password.split("$")[4] for password in hashes]
-    assert len(set(hashes)) == len(set(salts)) == 5
+    assert len(set(hashes)) == len(set(salts)) == 6
     assert all(password.startswith("{ARGON2ID}$argon2id$v=19$") for password in hashes)

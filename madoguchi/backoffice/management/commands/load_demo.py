@@ -4,11 +4,18 @@ It lives in the back office app because demo data spans every capability (contra
 mail accounts, provisioning) and the back office is the one app that may depend on all.
 """
 
+from datetime import timedelta
+
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
+from madoguchi.applications.models import Application
 from madoguchi.backoffice.roles import ETSURAN, KANRISHA, UKETSUKE
+from madoguchi.cancellation.dates import offered_dates
+from madoguchi.cancellation.seed import ensure_choices
+from madoguchi.cancellation.services import submit_cancellation
 from madoguchi.contracts.models import Contract, User
 from madoguchi.mailboxes.models import AccountName, Mailbox
 from madoguchi.provisioning.services import (
@@ -87,7 +94,25 @@ CONTRACTS = [
         "department": "管理部",
         "contact_email": "admin@example.org",
     },
+    {
+        # A cancellation accepted and due next week (D5.3): its menus refuse, saying the date.
+        "login": "demo0005@biz.example.ne.jp",
+        "customer_number": "N230110839",
+        "service_name": "光フレッツ IP1 ファミリータイプ",
+        "name": "試作運輸株式会社",
+        "name_kana": "シサクウンユカブシキガイシャ",
+        "postal_code": "980-0811",
+        "address": "宮城県仙台市青葉区一番町9丁目9-9",
+        "department": "経営企画部",
+        "contact_email": "soumu@example.com",
+    },
 ]
+CANCELLATION_KEY = "demo0005-cancellation"
+DEMO_REASONS = {
+    "reason": "他社へ移行（NTTグループその他）",
+    "reason_detail": "インターネット接続（ベストエフォート型サービス）",
+    "migration_reason": "価格",
+}
 
 # (login, slot, account, host, virus check): demo0001 has one account without virus check,
 # demo0004 uses all four slots.
@@ -97,6 +122,7 @@ MAILBOXES = [
     ("demo0004@biz.example.ne.jp", 2, "mogi-sales", "dune.example.ne.jp", False),
     ("demo0004@biz.example.ne.jp", 3, "mogi.support", "arrow.example.ne.jp", True),
     ("demo0004@biz.example.ne.jp", 4, "mogi_info", "dune.example.ne.jp", False),
+    ("demo0005@biz.example.ne.jp", 1, "shisaku", "arrow.example.ne.jp", True),
 ]
 
 
@@ -115,6 +141,7 @@ def load_demo() -> None:
                 # The credential a new line starts with, as provisioning published it.
                 set_radius_password(username=login, crypt_hash=network_password_hash(DEMO_PASSWORD))
     load_demo_mailboxes()
+    load_demo_cancellation()
     for username, password, role in OPERATORS:
         if User.objects.filter(username=username).exists():
             continue
@@ -147,6 +174,33 @@ def load_demo_mailboxes() -> None:
             # The 「口座振替のご案内」 mail goes to the first address (D4.10 follows it).
             contract.billing_notice_email = mailbox.address
             contract.save(update_fields=["billing_notice_email"])
+
+
+def load_demo_cancellation() -> None:
+    """demo0005's cancellation, accepted as the desk accepts it, for a date next week."""
+    user = User.objects.get(username="demo0005@biz.example.ne.jp")
+    if Application.objects.filter(submission_key=CANCELLATION_KEY).exists():
+        return
+    next_week = timezone.localdate() + timedelta(days=7)
+    day = next(day for day in offered_dates() if day >= next_week)
+    ensure_choices()  # the seed's values (1.2.7), should a test have flushed them
+    submit_cancellation(
+        user=user,
+        values={
+            "date": day.isoformat(),
+            "reason": DEMO_REASONS["reason"],
+            "reason_detail": DEMO_REASONS["reason_detail"],
+            "detail_other": "",
+            "migration_reason": DEMO_REASONS["migration_reason"],
+            "remarks": "",
+            "contact_department": "経営企画部",
+            "contact_name": "試作 花子",
+            "contact_phone": "022-123-4567",
+            "contact_fax": "",
+            "contact_email": "soumu@example.com",
+        },
+        submission_key=CANCELLATION_KEY,
+    )
 
 
 class Command(BaseCommand):

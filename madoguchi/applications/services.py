@@ -387,16 +387,21 @@ def cancel_application(
 ) -> None:
     """Withdraw an application that no worker has started yet (取消, D4.7), with a mail.
 
+    A cancellable kind is withdrawn while accepted or awaiting its address's confirmation;
+    any kind while it awaits the confirmation (nothing has been promised or started yet).
     ``reason`` is said in the mail when the withdrawal is not the customer's own request
     for it (an accepted contract cancellation withdraws what waits, D5.3).
     """
-    if not application.spec.cancellable or not _finish(
+    withdrawable = (Application.Status.AWAITING,)
+    if application.spec.cancellable:
+        withdrawable += (Application.Status.ACCEPTED,)
+    if not _finish(
         application,
         Application.Status.CANCELLED,
         reason=reason,
         actor=actor,
         ip=ip,
-        from_statuses=(Application.Status.ACCEPTED,),
+        from_statuses=withdrawable,
     ):
         raise NotCancellable(application.number)
 

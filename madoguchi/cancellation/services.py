@@ -101,15 +101,17 @@ def submit_cancellation(
 
 
 def _withdraw_waiting(contract, cancellation: Application, *, actor, ip) -> None:
-    """Withdraw what the customer could still withdraw (a pending mailbox application)."""
+    """Withdraw what waits and may be withdrawn: a pending mailbox application, and any
+    application still awaiting its address's confirmation (a notice address, D6.3)."""
     reason = WITHDRAWN_REASON.format(
         number=cancellation.number, date=format_date(contract.cancellation_date)
     )
     waiting = Application.objects.filter(
-        contract=contract, status=Application.Status.ACCEPTED
+        contract=contract,
+        status__in=(Application.Status.ACCEPTED, Application.Status.AWAITING),
     ).exclude(pk=cancellation.pk)
     for application in waiting.select_related("contract"):
-        if not application.spec.cancellable:
+        if application.status == Application.Status.ACCEPTED and not application.spec.cancellable:
             continue  # accepted before and not withdrawable: it is carried out as promised
         # A worker may have taken it meanwhile: it is carried out, and ends with the contract.
         with contextlib.suppress(NotCancellable):

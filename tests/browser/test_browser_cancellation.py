@@ -120,8 +120,15 @@ def test_d5_cancellation_journey(
     expect(page.locator("main")).to_contain_text(refusal)
     page.goto("/desk/mail/2/add/")
     expect(page.locator("main")).to_contain_text(refusal)
-    menu_link(page, "廃止申込").click()
-    expect(page.locator("main")).to_contain_text(refusal)
+    for item in (
+        "お支払い方法（クレジットカードへ）",
+        "「請求書」および「口座振替のお知らせ」送付先住所",
+        "「口座振替のお知らせ」の送付方法",
+        "担当者連絡先",
+        "廃止申込",
+    ):
+        menu_link(page, item).click()
+        expect(page.locator("main")).to_contain_text(refusal)
     page.screenshot(path=screenshot_dir / "desktop-cancellation-refused.png", full_page=True)
     assert Application.objects.count() == 1
     assert len(smtp_server.received) == 1

@@ -7,7 +7,13 @@ import pytest
 from django.urls import reverse
 
 from madoguchi.applications.models import Application
-from madoguchi.applications.services import process_application
+from madoguchi.applications.services import (
+    ConfirmationRefused,
+    confirm_application,
+    confirmation_token,
+    process_application,
+)
+from madoguchi.billing.services import submit_billing_notice
 from madoguchi.cancellation.tests.conftest import CONTACT_EMAIL, form_data
 from madoguchi.contracts.models import Contract
 from madoguchi.contracts.tests.pages import by_id, dom, page_text, text
@@ -206,6 +212,34 @@ def test_d5_3_pending_mailbox_applications_are_withdrawn_with_a_mail(
     assert Mail.objects.filter(template="application_cancellation").count() == 1
     # Never carried out later either.
     assert process_application(add.pk) is False
+
+
+def test_d5_3_an_address_awaiting_confirmation_is_withdrawn_and_its_link_refused(
+    customer, accept, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        notice = submit_billing_notice(
+            user=customer,
+            method="mail",
+            source="other",
+            email="keiri@example.org",
+            submission_key="awaiting-notice",
+            link_base="http://testserver/",
+        )
+    assert notice.status == Application.Status.AWAITING
+    Mail.objects.all().delete()
+    cancellation = accept(customer)
+    notice.refresh_from_db()
+    assert notice.status == Application.Status.CANCELLED
+    assert cancellation.number in notice.failure_reason
+    withdrawn = Mail.objects.get(template="application_cancelled")
+    assert (withdrawn.to, withdrawn.reference) == (customer.contract.contact_email, notice.number)
+    with pytest.raises(ConfirmationRefused):
+        confirm_application(token=confirmation_token(notice))
+    notice.refresh_from_db()
+    assert notice.status == Application.Status.CANCELLED
+    customer.contract.refresh_from_db()
+    assert customer.contract.billing_notice_email != "keiri@example.org"
 
 
 def test_d5_3_other_customers_completion_page_is_404(client, other_customer, customer, accept):

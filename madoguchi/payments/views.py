@@ -65,7 +65,7 @@ def card_confirm(request):
     contract = request.contract
     draft = FLOW.load(request)
     if draft is None:
-        # A late second click of 「申し込む」 still lands on what the first one submitted.
+        # A late second click of 「登録」 still lands on what the first one submitted.
         return FLOW.take(request) if request.method == "POST" else redirect("payments:card")
     if request.method == "GET":
         refusal = services.card_refusal(contract)

@@ -49,7 +49,7 @@ def fill_rest_and_register(page: Page, smtp_server, customer) -> Application:
     page.locator("#id_addressee").fill("経理 花子")
     submit(page, page.get_by_role("button", name="次へ ▶▶"))
     expect(page.get_by_text("STEP2 確認")).to_be_visible()
-    expect(page.locator("#summary")).to_contain_text("大阪府大阪市北区梅田1丁目2-3 梅田ビル5階")
+    expect(page.locator("#changes")).to_contain_text("大阪府大阪市北区梅田1丁目2-3 梅田ビル5階")
     submit(page, page.get_by_role("button", name="登録"))
     expect(page.get_by_text("STEP3 完了")).to_be_visible()
     application = Application.objects.get(contract=customer.contract, kind="billing_address")

@@ -73,14 +73,14 @@ def test_d6_1_card_journey(
     page.screenshot(path=screenshot_dir / "desktop-card-declined.png", full_page=True)
     assert not Application.objects.exists()
 
-    # A good card → STEP2 (masked) → 申し込む → STEP3.
+    # A good card → STEP2 (masked) → 登録 → STEP3.
     fill_card(page, VISA)
     with page.expect_navigation(url=re.compile(r"/confirm/$")):
         page.get_by_role("button", name="次へ").click()
     expect_step(page, "STEP2 確認")
     expect(page.locator("#card-masked")).to_have_text("VISA ****-****-****-4242（有効期限 12/39）")
     with page.expect_navigation():
-        page.get_by_role("button", name="申し込む").click()
+        page.get_by_role("button", name="登録").click()
     expect(page).to_have_url(re.compile(r"/desk/billing/card/complete/\d+/$"))
     expect_step(page, "STEP3 完了")
     application = Application.objects.get()

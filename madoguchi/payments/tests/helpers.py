@@ -35,7 +35,7 @@ def post_card(client, token: str, **extra):
 
 
 def apply_card(client, number: str = VISA):
-    """STEP1 then 「申し込む」: the response of the final POST."""
+    """STEP1 then 「登録」: the response of the final POST."""
     response = post_card(client, token_for(number))
     assert response.status_code == 302, response.content.decode()
     return client.post(reverse("payments:card_confirm"), with_draft_token(client, "billing_card"))

@@ -91,7 +91,7 @@ def test_d6_1_a_valid_card_goes_to_the_confirm_page_masked(customer_client, cust
     body = page_text(response)
     assert "Mastercard ****-****-****-4444（有効期限 12/39）" in body
     assert "請求書によるお支払い" in body
-    assert "申し込む" in body and "STEP2 確認" in body
+    assert "登録" in body and "STEP2 確認" in body
     assert customer.contract.contact_email in body
     assert "5555555555554444" not in response.content.decode()
     assert_nothing_changed(customer.contract)

@@ -42,6 +42,9 @@ class PostalLookupForm(PostalCodeMixin, forms.Form):
     postal_code = text_field("郵便番号", 20, required=True)
 
 
+NOTHING_CHANGED = "現在の送付先から変更がありません。変更する項目を入力してください。"
+
+
 class AddressForm(PostalCodeMixin, forms.Form):
     """D6.2 「請求書」および「口座振替のお知らせ」送付先住所."""
 
@@ -53,8 +56,22 @@ class AddressForm(PostalCodeMixin, forms.Form):
     department = text_field("部課名", 100)
     addressee = text_field("宛名", 100, autocomplete="name")
 
+    def __init__(self, *args, current: dict | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.current = current
+
     def _text(self, name: str) -> str:
         return reject_control_characters(self.cleaned_data[name], str(self.fields[name].label))
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            self.current is not None
+            and not self.errors
+            and all(cleaned.get(key, "") == self.current.get(key, "") for key in self.fields)
+        ):
+            raise forms.ValidationError(NOTHING_CHANGED, code="unchanged")
+        return cleaned
 
     def clean_address(self) -> str:
         return self._text("address")

@@ -76,7 +76,7 @@ def address_input(request):
                 lookup_error = lookup.errors["postal_code"][0]
             form = AddressForm(initial=values)
         else:
-            form = AddressForm(request.POST)
+            form = AddressForm(request.POST, current=services.current_address(contract))
             if form.is_valid():
                 ADDRESS_FLOW.start(request, form.cleaned_data)
                 return redirect("desk:billing_address_confirm")

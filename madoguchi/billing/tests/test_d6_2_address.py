@@ -308,6 +308,27 @@ def test_d6_2_form_errors_are_not_a_non_field_alert(customer_client):
     assert form_errors(response) == []
 
 
+def test_d6_2_the_current_destination_unchanged_is_refused_and_nothing_stored(
+    customer_client, customer, capture
+):
+    register(customer_client, capture)
+    Application.objects.filter(kind=BILLING_ADDRESS).update(status=Application.Status.DONE)
+    Contract.objects.filter(pk=customer.contract_id).update(
+        **{f"billing_{key}": VALID[key] for key in ("postal_code", "address", "company")},
+        billing_department=VALID["department"],
+        billing_addressee=VALID["addressee"],
+    )
+    mails = Mail.objects.count()
+    response = post_input(customer_client)
+    assert response.status_code == 200
+    assert form_errors(response) == [
+        "現在の送付先から変更がありません。変更する項目を入力してください。"
+    ]
+    assert Application.objects.filter(kind=BILLING_ADDRESS).count() == 1
+    assert Mail.objects.count() == mails
+    assert post_input(customer_client, addressee="経理 太郎").status_code == 302
+
+
 def test_d6_2_lookup_works_from_any_thread():
     """Web servers answer in several threads: the postal data is read safely in each."""
     import threading

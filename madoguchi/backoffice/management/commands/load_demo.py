@@ -58,6 +58,15 @@ CONTRACTS = [
         "card_brand": "",
         "card_last4": "",
         "card_expiry": "",
+        # The invoices go to the contract's address and the 「口座振替のお知らせ」 by mail to
+        # account 01 again at every load, so D6.2 and D6.3 can be walked (D4.10 follows 01).
+        "billing_postal_code": "",
+        "billing_address": "",
+        "billing_company": "",
+        "billing_department": "",
+        "billing_addressee": "",
+        "billing_notice_method": Contract.NoticeMethod.MAIL,
+        "billing_notice_email": "abcdefg@arrow.example.ne.jp",
     },
     {
         "login": "demo0002@biz.example.ne.jp",

@@ -13,7 +13,7 @@ from madoguchi.audit.services import client_ip
 from madoguchi.billing import postal, services
 from madoguchi.billing.forms import AddressForm, NoticeForm, PostalLookupForm
 from madoguchi.contracts.access import desk_login_required
-from madoguchi.desk.menu import require_menu_item
+from madoguchi.desk.menu import ITEMS, item_hidden, require_menu_item
 from madoguchi.lib.drafts import Flow
 
 ADDRESS_FLOW = Flow(
@@ -39,6 +39,8 @@ def billing_menu(request):
             "contract": contract,
             "destination": contract.billing_destination,
             "refusal": eligibility.refusal(contract, services.BILLING_ADDRESS),
+            # The card change is offered only where the menu offers it (a provider is set up).
+            "card_offered": not item_hidden(contract, ITEMS["billing_card"]),
             "pending": services.pending_applications(contract),
         },
     )

@@ -30,6 +30,11 @@ class DemoPayProvider(providers.PaymentProvider):
     def __init__(self, base_url: str = ""):
         self.base_url = base_url.rstrip("/")
 
+    def available(self) -> bool:
+        """Served elsewhere, or here while DEMOPAY_ENABLED: a production site that has not
+        configured a real provider offers no card change rather than a broken page."""
+        return bool(self.base_url) or settings.DEMOPAY_ENABLED
+
     def _url(self, path: str) -> str:
         return f"{self.base_url}{path}" if self.base_url else path
 

@@ -91,6 +91,10 @@ class PaymentProvider:
 
     name = ""  # shown to customers: 「カード情報は◯◯が管理します」
 
+    def available(self) -> bool:
+        """Whether cards can be taken now; when not, the desk does not offer the change."""
+        return True
+
     def browser(self) -> Browser:
         raise NotImplementedError
 

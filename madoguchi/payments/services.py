@@ -133,5 +133,7 @@ KIND = registry.Kind(
         registry.Field("card", "カード"),
     ),
     processor=carry_out_card_change,
+    # Fails closed: without a usable provider the menu leaves the item out and it refuses.
+    allowed=lambda contract: get_provider().available(),
     in_progress_label="反映中",
 )

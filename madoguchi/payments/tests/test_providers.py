@@ -76,3 +76,17 @@ def test_d6_1_a_demo_provider_elsewhere_is_allowed_by_origin(customer_client, se
 def test_d6_1_errors_never_carry_the_token():
     error = providers.TokenUsed()
     assert str(error) == "token_used"
+
+
+def test_d6_1_without_a_usable_provider_no_card_change_is_offered(customer_client, settings):
+    """Fails closed: production turns the bundled demo provider off; until a real adapter is
+    configured, the menu leaves the item out and its pages refuse (no broken page, no 500)."""
+    settings.DEMOPAY_ENABLED = False
+    status = customer_client.get("/desk/")
+    assert "お支払い方法（クレジットカードへ）" not in status.content.decode()
+    billing = customer_client.get("/desk/billing/").content.decode()
+    assert "/desk/billing/card/" not in billing
+    response = customer_client.get("/desk/billing/card/")
+    assert response.status_code == 403
+    assert "このお手続きはオンラインではご利用いただけません。" in response.content.decode()
+    assert customer_client.post("/desk/billing/card/", {"card_token": "x"}).status_code == 403

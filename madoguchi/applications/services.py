@@ -51,6 +51,22 @@ class NotOperable(Exception):
 # --- Submitting ---------------------------------------------------------------------------
 
 
+def lock_for_submission(user, submission_key: str | None) -> Contract:
+    """The submitting customer's contract row, locked: every flow's first step (X2).
+
+    The lock serialises the contract's applications (two browsers, a worker carrying one
+    out); under it, a submission key already used (the second click of a double click, a
+    replayed POST, which waited here for the first to commit) raises DuplicateSubmission
+    with the application the first one made. Call inside a transaction.
+    """
+    contract = Contract.objects.select_for_update(no_key=True).get(pk=user.contract_id)
+    if submission_key is not None:
+        existing = Application.objects.filter(submission_key=submission_key).first()
+        if existing is not None:
+            raise DuplicateSubmission(existing)
+    return contract
+
+
 def submit_application(
     *,
     contract,

@@ -10,7 +10,10 @@ from django.db import transaction
 
 from madoguchi.applications import eligibility, registry
 from madoguchi.applications.models import Application
-from madoguchi.applications.services import DuplicateSubmission, submit_application
+from madoguchi.applications.services import (
+    lock_for_submission,
+    submit_application,
+)
 from madoguchi.contracts.models import Contract, User
 from madoguchi.mailboxes.models import Mailbox
 from madoguchi.provisioning.services import publish_billing_change
@@ -80,11 +83,7 @@ def current_address(contract: Contract) -> dict:
 
 def _locked(user: User, submission_key: str, kind: str) -> Contract:
     """The contract's row, locked; raises for a replay (X2) or a refusal."""
-    contract = Contract.objects.select_for_update(no_key=True).get(pk=user.contract_id)
-    # Checked under the lock: the other click of a double click has committed by now.
-    existing = Application.objects.filter(submission_key=submission_key).first()
-    if existing is not None:
-        raise DuplicateSubmission(existing)
+    contract = lock_for_submission(user, submission_key)
     message = refusal_message(contract, kind)
     if message:
         raise BillingError(message)

@@ -10,10 +10,10 @@ from django.utils import timezone
 from madoguchi.applications import eligibility, registry
 from madoguchi.applications.models import Application
 from madoguchi.applications.services import (
-    DuplicateSubmission,
     NotCancellable,
     cancel_application,
     fail_application,
+    lock_for_submission,
     submit_application,
 )
 from madoguchi.cancellation import dates
@@ -70,10 +70,7 @@ def submit_cancellation(
     withdraw is withdrawn with its mail. The acceptance mail goes to the contact address
     the customer entered.
     """
-    contract = Contract.objects.select_for_update(no_key=True).get(pk=user.contract_id)
-    existing = Application.objects.filter(submission_key=submission_key).first()
-    if existing is not None:
-        raise DuplicateSubmission(existing)
+    contract = lock_for_submission(user, submission_key)
     eligibility.check(contract, CANCELLATION)
     try:
         day = date.fromisoformat(values["date"])

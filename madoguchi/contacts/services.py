@@ -20,7 +20,10 @@ from django.db import transaction
 
 from madoguchi.applications import eligibility, registry
 from madoguchi.applications.models import Application
-from madoguchi.applications.services import DuplicateSubmission, submit_application
+from madoguchi.applications.services import (
+    lock_for_submission,
+    submit_application,
+)
 from madoguchi.contracts.models import Contract, User
 
 CONTACT_PERSON = "contact_person"
@@ -82,10 +85,7 @@ def submit_contact_person_change(
     """Accept a change of the contact person and address (D6.4, X2): one application."""
     # The contract row lock serialises this contract's applications: a double click's second
     # request waits here and then finds the first one's application.
-    contract = Contract.objects.select_for_update(no_key=True).get(pk=user.contract_id)
-    existing = Application.objects.filter(submission_key=submission_key).first()
-    if existing is not None:
-        raise DuplicateSubmission(existing)
+    contract = lock_for_submission(user, submission_key)
     eligibility.check(contract, CONTACT_PERSON)
     if change_in_progress(contract):
         raise ChangeInProgress(IN_PROGRESS)

@@ -9,8 +9,11 @@ from django.utils import timezone
 
 from madoguchi.applications import eligibility, registry
 from madoguchi.applications.models import Application
-from madoguchi.applications.services import DuplicateSubmission, submit_application
-from madoguchi.contracts.models import Contract, User
+from madoguchi.applications.services import (
+    lock_for_submission,
+    submit_application,
+)
+from madoguchi.contracts.models import User
 from madoguchi.provisioning import services as provisioning
 
 NETWORK_PASSWORD = "network_password"
@@ -51,10 +54,7 @@ def change_network_password(
     """Change the desk/network password and record the application (D3.3–D3.5, X2)."""
     # The contract row lock serialises this contract's applications (two browsers, a
     # worker publishing): the second submission sees the cooldown, or the duplicate.
-    contract = Contract.objects.select_for_update(no_key=True).get(pk=user.contract_id)
-    existing = Application.objects.filter(submission_key=submission_key).first()
-    if existing is not None:
-        raise DuplicateSubmission(existing)
+    contract = lock_for_submission(user, submission_key)
     eligibility.check(contract, NETWORK_PASSWORD)
     locked = User.objects.select_for_update(of=("self",)).get(pk=user.pk)
     available_at = password_change_available_at(locked)

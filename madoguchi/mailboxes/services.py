@@ -12,9 +12,9 @@ from django.utils import timezone
 from madoguchi.applications import eligibility, registry
 from madoguchi.applications.models import Application
 from madoguchi.applications.services import (
-    DuplicateSubmission,
     NotCancellable,
     cancel_application,
+    lock_for_submission,
     submit_application,
 )
 from madoguchi.contracts.models import Contract, User
@@ -239,11 +239,7 @@ def submit_mailbox_application(
     """Accept an add, change or delete of one slot, reserving the new name (D4.2–D4.10)."""
     # The contract row lock serialises one contract's applications (two browsers). NO KEY:
     # foreign-key checks of other transactions (a worker's claim) must not wait for it.
-    contract = Contract.objects.select_for_update(no_key=True).get(pk=user.contract_id)
-    # Checked under the lock: the other click of a double click has committed by now (X2).
-    existing = Application.objects.filter(submission_key=submission_key).first()
-    if existing is not None:
-        raise DuplicateSubmission(existing)
+    contract = lock_for_submission(user, submission_key)
     check_can_apply(contract)
     slots = slots_for(contract)
     row = slots[slot - 1] if 1 <= slot <= MAX_SLOTS else None

@@ -10,7 +10,10 @@ from django.db import transaction
 
 from madoguchi.applications import eligibility, registry
 from madoguchi.applications.models import Application
-from madoguchi.applications.services import DuplicateSubmission, submit_application
+from madoguchi.applications.services import (
+    lock_for_submission,
+    submit_application,
+)
 from madoguchi.contracts.models import Contract, User
 from madoguchi.payments.providers import Card, get_provider
 from madoguchi.provisioning.services import publish_billing_change
@@ -76,10 +79,7 @@ def submit_card_change(
 ) -> Application:
     """Apply for paying by the resolved card (D6.1, X2); the acceptance mail goes to the
     contact address."""
-    contract = Contract.objects.select_for_update(no_key=True).get(pk=user.contract_id)
-    existing = Application.objects.filter(submission_key=submission_key).first()
-    if existing is not None:
-        raise DuplicateSubmission(existing)
+    contract = lock_for_submission(user, submission_key)
     refusal = card_refusal(contract)
     if refusal is not None:
         raise CardChangeRefused(refusal)

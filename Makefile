@@ -58,13 +58,16 @@ check-deploy: setup
 	env $$(grep -v '^#' docs/production.env | xargs) $(THROWAWAY_KEY) \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 
+# The suite runs in one process per core (pytest-xdist; each has its own test database).
+PYTEST := $(BIN)/pytest -n auto --maxprocesses=4
+
 test-sqlite: setup browser-deps server-deps
-	env -u DATABASE_URL $(BIN)/pytest
+	env -u DATABASE_URL $(PYTEST)
 
 test-postgres: setup browser-deps server-deps
 	@url="$${DATABASE_URL:-$(PG_URL)}"; \
 	if $(BIN)/python bin/pg-reachable "$$url"; then \
-		echo "== PostgreSQL: $$url"; DATABASE_URL="$$url" $(BIN)/pytest; \
+		echo "== PostgreSQL: $$url"; DATABASE_URL="$$url" $(PYTEST); \
 	elif [ -n "$$REQUIRE_POSTGRES" ]; then \
 		echo "PostgreSQL is required (REQUIRE_POSTGRES=1) but $$url is not reachable"; exit 1; \
 	else \

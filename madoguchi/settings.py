@@ -50,6 +50,10 @@ INSTALLED_APPS = [
     "madoguchi.mailcatcher",
     "madoguchi.payments",
     "madoguchi.demopay",
+    "madoguchi.support",
+    "madoguchi.notices",
+    "madoguchi.faq",
+    "madoguchi.inquiries",
 ]
 
 MIDDLEWARE = [
@@ -87,6 +91,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "madoguchi.desk.context_processors.desk_menu",
+                "madoguchi.support.context_processors.support_section",
             ],
             "builtins": ["madoguchi.lib.templatetags"],
         },

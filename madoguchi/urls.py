@@ -15,6 +15,10 @@ urlpatterns = [
     path("applications/", include("madoguchi.applications.urls")),
     path("desk/cancellation/", include("madoguchi.cancellation.urls")),
     path("desk/", include("madoguchi.desk.urls")),
+    path("support/faq/", include("madoguchi.faq.urls")),
+    path("support/notices/", include("madoguchi.notices.urls")),
+    path("support/inquiry/", include("madoguchi.inquiries.urls")),
+    path("support/", include("madoguchi.support.urls")),
     path("backoffice/", backoffice_site.urls),
 ]
 if settings.DEMOPAY_ENABLED:

@@ -67,6 +67,7 @@ BO_LOGIN = Redirect("/backoffice/login/", next=True)  # the back office's own lo
 LOGGED_OUT = Redirect("/desk/login/", logged_out=True)  # desk_login_required, D1.3
 TO_STATUS = Redirect("/desk/")
 TO_MAIL_LIST = Redirect("/desk/mail/")
+TO_SUPPORT = Redirect("/support/")
 
 
 def each(outcome) -> dict:
@@ -171,6 +172,20 @@ MATRIX: dict[str, dict[str, dict]] = {
         "GET": {**each(405), "anonymous": DESK_LOGIN},
         "POST": {**each(Redirect("/desk/login/", logged_out=True)), "anonymous": DESK_LOGIN},
     },
+    # The support site (S1): public pages; its own login accepts a desk credential (S2).
+    "support:top": {"GET": each(200)},
+    "support:environment": {"GET": each(200)},
+    "support:login": {
+        "GET": {**each(200), **dict.fromkeys(("customer", "other_customer", "ended"), TO_SUPPORT)},
+        "POST": {**each(200), **dict.fromkeys(("customer", "other_customer", "ended"), TO_SUPPORT)},
+    },
+    "support:logout": {
+        "GET": each(405),
+        "POST": each(Redirect("/support/", logged_out=True)),
+    },
+    "faq:index": {"GET": each(200)},
+    "notices:list": {"GET": each(200)},
+    "inquiries:input": {"GET": each(200)},
     # The desk (D1–D3, D7).
     "desk:status": desk_page(),
     "desk:password": desk_page(post=200),  # an empty POST: the form with its messages

@@ -39,6 +39,11 @@ READ = frozenset(
         "provisioning.view_billingchange",
         "cancellation.view_cancellationchoice",
         "cancellation.view_scheduledcancellation",  # cancellations by date (D5.3)
+        "notices.view_product",  # 工事・故障情報 (S1, B2)
+        "notices.view_serviceplan",
+        "notices.view_notice",
+        "notices.view_noticeupdate",
+        "notices.view_publication",
     }
 )
 DESK_WORK = frozenset(
@@ -60,6 +65,15 @@ ADMINISTRATION = frozenset(
         "contracts.change_user",
         "cancellation.add_cancellationchoice",  # the cancellation form's choices (D5.1)
         "cancellation.change_cancellationchoice",
+        # 工事・故障情報 authoring (B2): publishing one mails every subscriber (S4).
+        "notices.add_product",
+        "notices.change_product",
+        "notices.add_serviceplan",
+        "notices.change_serviceplan",
+        "notices.add_notice",
+        "notices.change_notice",
+        "notices.add_noticeupdate",
+        "notices.change_noticeupdate",
     }
 )
 

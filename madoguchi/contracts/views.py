@@ -39,13 +39,14 @@ def next_path(request) -> str | None:
     return None
 
 
-@login_not_required
-@sensitive_post_parameters("password")
-@csrf_protect
-@never_cache
-def login_view(request):
+def desk_credential_login(request, *, template: str, home: str, extra_context=None):
+    """Log a desk credential in (D1.1, D1.2), then open ``next`` or ``home``.
+
+    The desk's login page and the support site's (S2: a desk login carries over to the
+    support site, one session for both) are this one view with their own page.
+    """
     if request.user.is_authenticated and is_desk_login(request.user):
-        return redirect(next_path(request) or "desk:status")
+        return redirect(next_path(request) or home)
     form = DeskLoginForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
@@ -69,10 +70,19 @@ def login_view(request):
             record_audit(
                 actor=user, action="desk.login", contract=user.contract, ip=client_ip(request)
             )
-            response = redirect(next_path(request) or "desk:status")
+            response = redirect(next_path(request) or home)
             throttling.remember_device(DESK_LOGINS, request, response, user.username)
             return response
-    return render(request, "desk/login.html", {"form": form}, status=status)
+    context = {"form": form, **(extra_context or {})}
+    return render(request, template, context, status=status)
+
+
+@login_not_required
+@sensitive_post_parameters("password")
+@csrf_protect
+@never_cache
+def login_view(request):
+    return desk_credential_login(request, template="desk/login.html", home="desk:status")
 
 
 @require_POST

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from madoguchi.faq import views
+
+app_name = "faq"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+]

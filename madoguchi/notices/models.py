@@ -10,6 +10,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from madoguchi.lib.markdown import plain_text
+from madoguchi.lib.search import fold
+
 
 class Product(models.Model):
     """A product customers subscribe to notices of (光アクセス, メール, ...)."""
@@ -94,6 +97,8 @@ class Notice(models.Model):
         ),
     )
     published_at = models.DateTimeField(_("掲載日時"), null=True, blank=True, db_index=True)
+    # fold() of the title, area and body: what the keyword search reads (S1).
+    search_text = models.TextField(_("検索用テキスト"), blank=True, editable=False)
     # Raised whenever the window or the status changes, for the calendar feed (RFC 5545).
     sequence = models.PositiveIntegerField(_("改版番号"), default=0)
     created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
@@ -121,6 +126,13 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args, **kwargs):
+        self.search_text = fold(f"{self.title} {self.area} {plain_text(self.body)}")
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"title", "area", "body"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "search_text"}
+        super().save(*args, **kwargs)
 
     @property
     def is_published(self) -> bool:

@@ -284,6 +284,12 @@ MAIL_PASSWORD_CHANGE_URL = env_str(
     "MAIL_PASSWORD_CHANGE_URL", "https://support.example.ne.jp/mail/password/"
 )
 
+# --- The support site: feeds (S1, docs/support.md) ---------------------------------------------
+
+# A domain the ISP owns, naming notices in the Atom entries' ids (tag: URIs) and the calendar's
+# UIDs. Never change it once feeds are out: readers and calendars would see every notice anew.
+NOTICE_FEED_DOMAIN = env_str("NOTICE_FEED_DOMAIN", "support.example.ne.jp")
+
 # --- Payments (D6.1, docs/payments.md) -----------------------------------------------------------
 
 # The adapter of the payment provider that tokenizes cards in the browser (a dotted path to a

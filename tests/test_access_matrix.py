@@ -35,6 +35,7 @@ from madoguchi.contracts.tests.factories import DeskUserFactory, OperatorFactory
 from madoguchi.mailboxes.models import AccountName
 from madoguchi.mailboxes.tests.factories import MailboxFactory, submit
 from madoguchi.mailcatcher.models import CaughtMail
+from madoguchi.notices.models import Product
 from madoguchi.outbox.services import enqueue_mail
 from madoguchi.payments.providers import Card
 from madoguchi.payments.services import submit_card_change
@@ -185,6 +186,11 @@ MATRIX: dict[str, dict[str, dict]] = {
     },
     "faq:index": {"GET": each(200)},
     "notices:list": {"GET": each(200)},
+    # The 工事・故障情報 feeds (S1): public, the same for everyone (a feed reader has no login).
+    "notices:atom": {"GET": each(200)},
+    "notices:atom_product": {"GET": each(200)},
+    "notices:ical": {"GET": each(200)},
+    "notices:ical_product": {"GET": each(200)},
     "inquiries:input": {"GET": each(200)},
     # The desk (D1–D3, D7).
     "desk:status": desk_page(),
@@ -378,6 +384,8 @@ class Objects:
         self.customer = customer
         self.application = ApplicationFactory(submitted_by=customer)
         self.phone_page = phone_pages()["setup"]
+        # The product of the per-product 工事・故障情報 feeds.
+        self.product = Product.objects.create(code="matrix-fiber", name="マトリクス光")
         self.audit_entry = AuditEntry.objects.create(actor_name="system", action="test")
         self.radcheck = RadCheck.objects.create(
             username=customer.username, attribute="Crypt-Password", op=":=", value="$6$x"
@@ -475,6 +483,8 @@ class Objects:
             return str(self.billing_address.pk)
         if name == "pk" and route.startswith("desk/billing/notice/"):
             return str(self.billing_notice.pk)
+        if name == "product_code":  # support/notices/feed/<slug:product_code>.atom, …
+            return self.product.code
         if name == "token":  # applications/confirm/<str:token>/
             return confirmation_token(self.billing_notice)
         if name == "pk":  # desk/password/complete/<int:pk>/

@@ -19,6 +19,7 @@ from madoguchi.applications import mails, registry
 from madoguchi.applications.models import Application
 from madoguchi.audit.services import record_audit
 from madoguchi.contracts.models import Contract
+from madoguchi.lib.drafts import DuplicateSubmission
 
 logger = logging.getLogger(__name__)
 
@@ -26,14 +27,6 @@ GIVE_UP_REASON = (
     "お申込みの処理中に問題が発生したため、完了できませんでした。"
     "お手数ですが、お電話でお問い合わせください。"
 )
-
-
-class DuplicateSubmission(Exception):
-    """The final POST of a draft that has already been submitted."""
-
-    def __init__(self, application: Application):
-        super().__init__(application.number)
-        self.application = application
 
 
 class NotCancellable(Exception):

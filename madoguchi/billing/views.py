@@ -1,6 +1,5 @@
 """ご請求関連 pages: the menu page, 送付先住所 (D6.2) and 送付方法 (D6.3), 入力 → 確認 → 完了."""
 
-from django.contrib import messages
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
@@ -8,13 +7,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from madoguchi.applications import eligibility, registry
 from madoguchi.applications.selectors import get_application_for_contract
-from madoguchi.applications.services import DuplicateSubmission
 from madoguchi.audit.services import client_ip
 from madoguchi.billing import postal, services
 from madoguchi.billing.forms import AddressForm, NoticeForm, PostalLookupForm
 from madoguchi.contracts.access import desk_login_required
 from madoguchi.desk.menu import ITEMS, item_hidden, require_menu_item
-from madoguchi.lib.drafts import Flow
+from madoguchi.lib.drafts import Flow, Refused
 
 ADDRESS_FLOW = Flow(
     services.BILLING_ADDRESS,
@@ -125,20 +123,14 @@ def address_confirm(request):
                 "step": 2,
             },
         )
-    draft = ADDRESS_FLOW.take(request)
-    if not isinstance(draft, dict):
-        return draft
-    try:
-        application = services.submit_billing_address(
+    return ADDRESS_FLOW.submit(
+        request,
+        lambda draft: services.submit_billing_address(
             user=request.user, values=draft, submission_key=draft["key"], ip=client_ip(request)
-        )
-    except DuplicateSubmission as duplicate:
-        application = duplicate.application
-    except services.BillingError:
+        ),
         # Refused since the input step (the input page says why); the input is kept.
-        ADDRESS_FLOW.restore(request, draft)
-        return redirect("desk:billing_address")
-    return ADDRESS_FLOW.submitted(request, draft, application)
+        refused=[Refused(services.BillingError, message=None)],
+    )
 
 
 def _address_rows(before: dict, after: dict) -> list[tuple[str, str, str]]:
@@ -214,11 +206,9 @@ def notice_confirm(request):
         return render(
             request, "billing/notice_confirm.html", {"draft": draft, "rows": rows, "step": 2}
         )
-    draft = NOTICE_FLOW.take(request)
-    if not isinstance(draft, dict):
-        return draft
-    try:
-        application = services.submit_billing_notice(
+    return NOTICE_FLOW.submit(
+        request,
+        lambda draft: services.submit_billing_notice(
             user=request.user,
             method=draft["method"],
             source=draft["source"],
@@ -226,15 +216,17 @@ def notice_confirm(request):
             submission_key=draft["key"],
             link_base=request.build_absolute_uri("/"),
             ip=client_ip(request),
-        )
-    except DuplicateSubmission as duplicate:
-        application = duplicate.application
-    except services.BillingError as error:
-        NOTICE_FLOW.restore(request, draft)
-        if services.refusal_message(request.contract, services.BILLING_NOTICE) is None:
-            messages.error(request, error.message)  # else the input page shows the refusal
-        return redirect("desk:billing_notice")
-    return NOTICE_FLOW.submitted(request, draft, application)
+        ),
+        # The error's message, unless the input page shows the eligibility refusal.
+        refused=[
+            Refused(services.BillingError, message=lambda error: _unless_refused(request, error))
+        ],
+    )
+
+
+def _unless_refused(request, error) -> str | None:
+    refusal = services.refusal_message(request.contract, services.BILLING_NOTICE)
+    return error.message if refusal is None else None
 
 
 @desk_login_required

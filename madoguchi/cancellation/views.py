@@ -6,7 +6,6 @@ from django.views.decorators.http import require_http_methods
 
 from madoguchi.applications import eligibility
 from madoguchi.applications.selectors import get_application_for_contract
-from madoguchi.applications.services import DuplicateSubmission
 from madoguchi.audit.services import client_ip
 from madoguchi.cancellation import services
 from madoguchi.cancellation.forms import CancellationForm
@@ -14,7 +13,7 @@ from madoguchi.cancellation.kinds import KIND
 from madoguchi.cancellation.models import CANCELLATION
 from madoguchi.contracts.access import desk_login_required
 from madoguchi.desk.menu import require_menu_item
-from madoguchi.lib.drafts import Flow
+from madoguchi.lib.drafts import Flow, Refused
 from madoguchi.lib.errors import refuse
 from madoguchi.mailboxes.services import options_in_use
 
@@ -67,24 +66,26 @@ def cancellation_confirm(request):
         return FLOW.take(request) if request.method == "POST" else redirect("cancellation:input")
     if request.method == "GET":
         return _confirm_page(request, draft)
-    taken = FLOW.take(request)
-    if not isinstance(taken, dict):
-        return taken
-    try:
-        application = services.submit_cancellation(
+    return FLOW.submit(
+        request,
+        lambda taken: services.submit_cancellation(
             user=request.user,
             values=taken["values"],
             submission_key=taken["key"],
             ip=client_ip(request),
-        )
-    except DuplicateSubmission as duplicate:
-        application = duplicate.application
-    except eligibility.NotEligible as refusal:
-        return refuse(request, refusal.message)
-    except services.CancellationError as failure:
-        FLOW.restore(request, taken)
-        return _confirm_page(request, taken, error=failure)
-    return FLOW.submitted(request, taken, application)
+        ),
+        refused=[
+            Refused(
+                eligibility.NotEligible,
+                keep=False,
+                respond=lambda taken, refusal: refuse(request, refusal.message),
+            ),
+            Refused(
+                services.CancellationError,
+                respond=lambda taken, failure: _confirm_page(request, taken, error=failure),
+            ),
+        ],
+    )
 
 
 def _confirm_page(request, draft, error=None):

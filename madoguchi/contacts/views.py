@@ -1,18 +1,16 @@
 """担当者連絡先 pages (D6.4): 入力 → 確認 → 完了."""
 
-from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from madoguchi.applications import eligibility, registry
 from madoguchi.applications.selectors import get_application_for_contract
-from madoguchi.applications.services import DuplicateSubmission
 from madoguchi.audit.services import client_ip
 from madoguchi.contacts import services
 from madoguchi.contacts.forms import ContactPersonForm
 from madoguchi.contracts.access import desk_login_required
-from madoguchi.lib.drafts import Flow
+from madoguchi.lib.drafts import Flow, Refused
 
 # The confirm page shows every value the draft submits: a draft from another tab is shown
 # again with a message.
@@ -54,23 +52,17 @@ def contact_confirm(request):
         if draft is None or services.refusal(contract):
             return redirect("contacts:input")
         return render(request, "contacts/confirm.html", _confirm_context(contract, draft))
-    draft = FLOW.take(request)
-    if not isinstance(draft, dict):
-        return draft
-    try:
-        application = services.submit_contact_person_change(
+    return FLOW.submit(
+        request,
+        lambda draft: services.submit_contact_person_change(
             user=request.user, values=draft, submission_key=draft["key"], ip=client_ip(request)
-        )
-    except DuplicateSubmission as duplicate:
-        # The other click of a double click got there first (X2).
-        application = duplicate.application
-    except (eligibility.NotEligible, services.ChangeInProgress):
-        return redirect("contacts:input")  # the input page says why
-    except services.ContactPersonError as refused:
-        FLOW.restore(request, draft)
-        messages.error(request, refused.message)
-        return redirect("contacts:input")
-    return FLOW.submitted(request, draft, application)
+        ),
+        refused=[
+            # The input page says why.
+            Refused((eligibility.NotEligible, services.ChangeInProgress), keep=False, message=None),
+            Refused(services.ContactPersonError),
+        ],
+    )
 
 
 def _confirm_context(contract, draft: dict) -> dict:

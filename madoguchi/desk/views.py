@@ -12,14 +12,13 @@ from madoguchi.applications.selectors import (
     get_application_for_contract,
     recently_finished,
 )
-from madoguchi.applications.services import DuplicateSubmission
 from madoguchi.audit.services import client_ip
 from madoguchi.contracts.access import desk_login_required
 from madoguchi.contracts.models import PhonePage
 from madoguchi.desk import services
 from madoguchi.desk.forms import NetworkPasswordForm
 from madoguchi.desk.menu import require_menu_item
-from madoguchi.lib.drafts import Flow
+from madoguchi.lib.drafts import Flow, Refused
 from madoguchi.mailboxes.services import options_in_use
 
 # The confirm page cannot show the new password: a draft from another tab starts over.
@@ -78,20 +77,18 @@ def password_confirm(request):
         if draft is None:
             return redirect("desk:password")
         return render(request, "desk/password_confirm.html", {"step": 2, "draft": draft})
-    draft = PASSWORD_FLOW.take(request)
-    if not isinstance(draft, dict):
-        return draft
-    try:
-        application = services.change_network_password(
+    return PASSWORD_FLOW.submit(
+        request,
+        lambda draft: services.change_network_password(
             user=request.user, hashes=draft, submission_key=draft["key"], ip=client_ip(request)
-        )
-    except DuplicateSubmission as duplicate:
-        application = duplicate.application
-    except (services.CooldownActive, eligibility.NotEligible):
-        return redirect("desk:password")
-    # The password changed: this session stays logged in, others end (D3.4).
-    update_session_auth_hash(request, request.user)
-    return PASSWORD_FLOW.submitted(request, draft, application)
+        ),
+        # The input page says why; the password is typed again.
+        refused=[
+            Refused((services.CooldownActive, eligibility.NotEligible), keep=False, message=None)
+        ],
+        # The password changed: this session stays logged in, others end (D3.4).
+        then=lambda application: update_session_auth_hash(request, request.user),
+    )
 
 
 @desk_login_required

@@ -13,6 +13,12 @@ its POST (``Flow.take``) submits only the draft that page showed:
 - the page's own draft: it is removed from the session in the same request that creates
   the application, so a doubled or replayed POST finds nothing to submit (X2).
 
+``Flow.submit`` is the whole confirm POST: ``take``, the flow's service, the completion page
+(``submitted``). A service raising ``DuplicateSubmission`` (both clicks took the draft) sends
+the POST to the first application's completion page; a ``Refused`` answers each refusal of
+the service: the draft put back for 「戻る」 or not, then a message above the input step or a
+page of its own (the confirm page again with the error).
+
 Secrets (passwords) never go into a draft, only what is derived from them (a hash). Drafts
 live ``MAX_AGE_SECONDS``; ``DraftMiddleware`` drops expired ones on every request, so no
 hash stays in a session longer than its draft lives.
@@ -20,13 +26,18 @@ hash stays in a session longer than its draft lives.
 
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
+from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.contrib.sessions.backends.base import UpdateError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+
+if TYPE_CHECKING:
+    from madoguchi.applications.models import Application
 
 SESSION_KEY = "drafts"
 SUBMITTED_KEY = "submitted_drafts"
@@ -67,6 +78,30 @@ class DraftMiddleware:
         if session is not None:
             prune(session)
         return self.get_response(request)
+
+
+class DuplicateSubmission(Exception):
+    """The draft's key was submitted already: ``application`` is what that submission made."""
+
+    def __init__(self, application: "Application"):
+        super().__init__(application.number)
+        self.application = application
+
+
+@dataclass(frozen=True)
+class Refused:
+    """``Flow.submit``'s answer to the service raising one of ``errors`` (as in ``except``).
+
+    ``keep``: put the draft back so the input step (「戻る」) shows it; not when it cannot be
+    submitted again (a used card token) or the input step shows none of it (a password).
+    The answer: ``respond(draft, error)``; else the input step, with ``message(error)``
+    above it (default: the error's ``message``; None: the input step says why itself).
+    """
+
+    errors: type[Exception] | tuple[type[Exception], ...]
+    keep: bool = True
+    message: Callable[[Exception], str | None] | None = attrgetter("message")
+    respond: Callable[[dict, Exception], HttpResponse] | None = None
 
 
 @dataclass(frozen=True)
@@ -141,6 +176,39 @@ class Flow:
             request.session.flush()
             return redirect(self.restart)
         return draft
+
+    def submit(
+        self,
+        request: HttpRequest,
+        submit: Callable[[dict], "Application"],
+        *,
+        refused: Sequence[Refused] = (),
+        then: Callable[["Application"], None] | None = None,
+    ) -> HttpResponse:
+        """The confirm POST: ``take`` the draft (else its response), ``submit(draft)``, then
+        ``then(application)`` (a duplicate's too) and the completion page. The first of
+        ``refused`` naming the service's error answers it; any other error propagates."""
+        draft = self.take(request)
+        if not isinstance(draft, dict):
+            return draft
+        try:
+            application = submit(draft)
+        except DuplicateSubmission as duplicate:
+            application = duplicate.application
+        except Exception as error:
+            rule = next((rule for rule in refused if isinstance(error, rule.errors)), None)
+            if rule is None:
+                raise
+            if rule.keep:
+                self.restore(request, draft)
+            if rule.respond:
+                return rule.respond(draft, error)
+            if rule.message and (text := rule.message(error)):
+                messages.error(request, text)
+            return redirect(self.input_url(draft) if self.input_url else self.restart)
+        if then:
+            then(application)
+        return self.submitted(request, draft, application)
 
     def submitted(self, request: HttpRequest, draft: dict, application) -> HttpResponse:
         """Remember the submission (a late second click lands on its completion page too)

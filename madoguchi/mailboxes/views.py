@@ -11,10 +11,9 @@ from django.views.decorators.http import require_http_methods
 
 from madoguchi.applications import registry
 from madoguchi.applications.selectors import get_application_for_contract
-from madoguchi.applications.services import DuplicateSubmission
 from madoguchi.audit.services import client_ip
 from madoguchi.contracts.access import desk_login_required
-from madoguchi.lib.drafts import Flow
+from madoguchi.lib.drafts import Flow, Refused
 from madoguchi.lib.errors import refuse
 from madoguchi.lib.passwords import SYMBOLS
 from madoguchi.mailboxes import services
@@ -282,11 +281,9 @@ def confirm(request):
     form = ConfirmMailForm(_bound(request), addresses=addresses)
     errors = {"account": _recheck(draft), "other": None}
     if request.method == "POST" and errors["account"] is None and form.is_valid():
-        taken = FLOW.take(request)
-        if not isinstance(taken, dict):
-            return taken
-        try:
-            application = services.submit_mailbox_application(
+        return FLOW.submit(
+            request,
+            lambda taken: services.submit_mailbox_application(
                 user=request.user,
                 slot=taken["slot"],
                 action=taken["action"],
@@ -296,21 +293,21 @@ def confirm(request):
                 mail_to=form.cleaned_data["mail_to"],
                 submission_key=taken["key"],
                 ip=client_ip(request),
-            )
-        except DuplicateSubmission as duplicate:
-            # The other click of a double click got there first (X2).
-            application = duplicate.application
-        except services.MailboxError as failure:
-            FLOW.restore(request, taken)
-            errors["account" if failure.field == "account" else "other"] = failure.message
-            return render(
-                request, "mailboxes/confirm.html", _confirm_context(request, taken, form, errors)
-            )
-        return FLOW.submitted(request, taken, application)
-    return render(request, "mailboxes/confirm.html", _confirm_context(request, draft, form, errors))
+            ),
+            # The confirm page again, the refusal beside the account or above the form.
+            refused=[
+                Refused(
+                    services.MailboxError,
+                    respond=lambda taken, failure: _confirm_page(
+                        request, taken, form, _failed(failure)
+                    ),
+                )
+            ],
+        )
+    return _confirm_page(request, draft, form, errors)
 
 
-def _confirm_context(request, draft, form, errors) -> dict:
+def _confirm_page(request, draft, form, errors):
     contract = request.contract
     slots = services.slots_for(contract)
     row = slots[draft["slot"] - 1]
@@ -318,7 +315,7 @@ def _confirm_context(request, draft, form, errors) -> dict:
         row, action=draft["action"], account=draft["account"], virus_check=draft["virus_check"]
     )
     kind = registry.get(services.KIND_BY_ACTION[draft["action"]])
-    return {
+    context = {
         "draft": draft,
         "slot": row,
         "rows": kind.rows(before, after),
@@ -333,6 +330,12 @@ def _confirm_context(request, draft, form, errors) -> dict:
         "steps": _steps(draft["terms"]),
         "current_step": "STEP4" if draft["terms"] else "STEP3",
     }
+    return render(request, "mailboxes/confirm.html", context)
+
+
+def _failed(failure: services.MailboxError) -> dict:
+    field = "account" if failure.field == "account" else "other"
+    return {"account": None, "other": None, field: failure.message}
 
 
 def _recheck(draft) -> str | None:

@@ -9,11 +9,10 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from madoguchi.applications.selectors import get_application_for_contract
-from madoguchi.applications.services import DuplicateSubmission
 from madoguchi.audit.services import client_ip
 from madoguchi.contracts.access import desk_login_required
 from madoguchi.desk.menu import require_menu_item
-from madoguchi.lib.drafts import Flow
+from madoguchi.lib.drafts import Flow, Refused
 from madoguchi.payments import services
 from madoguchi.payments.forms import CardTokenForm
 from madoguchi.payments.providers import Card, PaymentError, csp_update, get_provider
@@ -83,22 +82,17 @@ def card_confirm(request):
                 "step": 2,
             },
         )
-    taken = FLOW.take(request)
-    if not isinstance(taken, dict):
-        return taken
-    try:
-        application = services.submit_card_change(
+    return FLOW.submit(
+        request,
+        lambda taken: services.submit_card_change(
             user=request.user,
             card=Card(**taken["card"]),
             submission_key=taken["key"],
             ip=client_ip(request),
-        )
-    except DuplicateSubmission as duplicate:
-        application = duplicate.application
-    except services.CardChangeRefused as refused:
-        messages.error(request, refused.message)
-        return redirect("payments:card")
-    return FLOW.submitted(request, taken, application)
+        ),
+        # The card's token is used up: the input step asks for the card again.
+        refused=[Refused(services.CardChangeRefused, keep=False)],
+    )
 
 
 @desk_login_required

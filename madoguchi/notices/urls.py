@@ -5,5 +5,6 @@ from madoguchi.notices import views
 app_name = "notices"
 
 urlpatterns = [
-    path("", views.list, name="list"),
+    path("", views.notice_list, name="list"),
+    path("<int:pk>/", views.notice_detail, name="detail"),
 ]

@@ -36,6 +36,7 @@ from madoguchi.mailboxes.models import AccountName
 from madoguchi.mailboxes.tests.factories import MailboxFactory, submit
 from madoguchi.mailcatcher.models import CaughtMail
 from madoguchi.notices.models import Product
+from madoguchi.notices.tests.make import make_notice
 from madoguchi.outbox.services import enqueue_mail
 from madoguchi.payments.providers import Card
 from madoguchi.payments.services import submit_card_change
@@ -191,6 +192,7 @@ MATRIX: dict[str, dict[str, dict]] = {
     "notices:atom_product": {"GET": each(200)},
     "notices:ical": {"GET": each(200)},
     "notices:ical_product": {"GET": each(200)},
+    "notices:detail": {"GET": each(200)},  # a public notice (members-only: see below)
     "inquiries:input": {"GET": each(200)},
     # The desk (D1–D3, D7).
     "desk:status": desk_page(),
@@ -436,6 +438,8 @@ class Objects:
             before={},
             after={"date": "2030-01-10", "contact_email": "matrix@example.com"},
         )
+        # 工事・故障情報 (S1): a published notice anyone may read.
+        self.notice = make_notice("アクセス表の工事")
         # Per admin model: the object whose pages are opened.
         self.by_model = {
             "contracts.contract": customer.contract,
@@ -485,6 +489,8 @@ class Objects:
             return str(self.billing_notice.pk)
         if name == "product_code":  # support/notices/feed/<slug:product_code>.atom, …
             return self.product.code
+        if name == "pk" and route.startswith("support/notices/"):
+            return str(self.notice.pk)
         if name == "token":  # applications/confirm/<str:token>/
             return confirmation_token(self.billing_notice)
         if name == "pk":  # desk/password/complete/<int:pk>/
@@ -617,3 +623,23 @@ def check(outcome, response, client, url, values) -> str | None:
     if outcome.logged_out and "_auth_user_id" in client.session:
         return "but the session is still logged in"
     return None
+
+
+# A notice for logged-in customers only (S1): operators are not customers; everyone but a
+# customer's login gets the 404 page, not 403. An ended contract's login is still a desk
+# credential on the support site (the desk logs it out on its next desk request).
+MEMBERS_ONLY_NOTICE = {
+    **each(404),
+    "customer": 200,
+    "other_customer": 200,
+    "ended": 404,  # a contract that ended is no longer a customer
+}
+
+
+@pytest.mark.django_db
+def test_access_matrix_members_only_notice(people):
+    notice = make_notice("会員限定の工事", members_only=True)
+    url = f"/support/notices/{notice.pk}/"
+    assert resolve(url).view_name == "notices:detail"
+    outcomes = {role: client_for(people[role]).get(url).status_code for role in ROLES}
+    assert outcomes == MEMBERS_ONLY_NOTICE

@@ -20,6 +20,8 @@ from madoguchi.desk.forms import NetworkPasswordForm
 from madoguchi.desk.menu import require_menu_item
 from madoguchi.lib.drafts import Flow, Refused
 from madoguchi.mailboxes.services import options_in_use
+from madoguchi.notices.display import with_windows
+from madoguchi.notices.queries import current_notices_for_contract
 
 # The confirm page cannot show the new password: a draft from another tab starts over.
 PASSWORD_FLOW = Flow(
@@ -43,6 +45,10 @@ def status(request):
             "options_charge": options_charge,
             "in_progress": applications_in_progress(contract),
             "finished": recently_finished(contract),
+            # Planned work and outages of the contract's products (one query).
+            "notices": with_windows(
+                current_notices_for_contract(request.user, contract.service_name)
+            ),
         },
     )
 

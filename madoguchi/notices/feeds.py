@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.syndication.views import Feed
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Greatest
@@ -39,6 +40,7 @@ from icalendar import Calendar, Event, Timezone, vDuration
 from madoguchi.lib.dates import format_datetime
 from madoguchi.lib.markdown import plain_text
 from madoguchi.notices.models import Notice, NoticeUpdate, Product
+from madoguchi.notices.queries import visible_notices
 
 FEED_TITLE = "工事・故障情報"
 # Entries in the Atom feed: the latest changes are what a feed reader needs.
@@ -60,24 +62,14 @@ TAG_DATE = "2024"
 
 
 def _public_notices() -> QuerySet[Notice]:
-    """Published notices that anyone may see: the feeds' visibility rule.
-
-    This is the anonymous case of ``madoguchi.notices.queries.visible_notices(user)``
-    (published, i.e. ``published_at`` set and not in the future, and not members only);
-    feeds are fetched without a session, so they never use the logged-in case.
-    """
-    return Notice.objects.filter(
-        published_at__isnull=False, published_at__lte=timezone.now(), members_only=False
-    )
+    """Published notices that anyone may see: feeds are fetched without a session, so
+    they are always the anonymous case of the one visibility rule."""
+    return visible_notices(AnonymousUser())
 
 
 def notice_url(notice: Notice) -> str:
-    """The path of a notice's public page.
-
-    Written out because the detail view (``notices:detail``, ``<int:pk>/``) is added by the
-    list/detail work; at merge this becomes ``reverse("notices:detail", args=[notice.pk])``.
-    """
-    return f"{reverse('notices:list')}{notice.pk}/"
+    """The path of a notice's public page."""
+    return reverse("notices:detail", args=[notice.pk])
 
 
 def _product(product_code: str | None) -> Product | None:

@@ -20,8 +20,11 @@ LOGIN_URL = "support:login"
 
 
 def is_customer(user) -> bool:
-    """A logged-in customer of the support site (a desk credential or a support ID)."""
-    return bool(user and user.is_authenticated and user.kind in CUSTOMER_KINDS)
+    """A logged-in customer of the support site: a support ID, or the desk credential of a
+    contract that has not ended (an ended contract's session is no customer's)."""
+    if not (user and user.is_authenticated and user.kind in CUSTOMER_KINDS):
+        return False
+    return user.kind != User.Kind.DESK or not user.contract.is_ended
 
 
 def support_login_required(view):

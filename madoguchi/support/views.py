@@ -10,11 +10,19 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from madoguchi.contracts.views import LOGGED_OUT, desk_credential_login
+from madoguchi.notices.display import with_windows
+from madoguchi.notices.queries import TOP_PAGE_NOTICES, current_notices
 
 
 @login_not_required
 def top(request):
-    return render(request, "support/top.html")
+    """The sections, and the planned work and outages open now (S1) the visitor may see."""
+    notices = current_notices(request.user).prefetch_related("products")
+    return render(
+        request,
+        "support/top.html",
+        {"current_notices": with_windows(notices[:TOP_PAGE_NOTICES])},
+    )
 
 
 @login_not_required

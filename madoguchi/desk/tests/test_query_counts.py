@@ -10,6 +10,7 @@ from django.urls import reverse
 from madoguchi.applications.tests.factories import ApplicationFactory
 from madoguchi.contracts.tests.factories import phone_pages
 from madoguchi.contracts.tests.pages import login_data
+from madoguchi.notices.tests.make import make_notice
 from madoguchi.testing.drafts import with_draft_token
 
 pytestmark = pytest.mark.django_db
@@ -19,8 +20,9 @@ NEW = "Abc-1234"
 PAGE_QUERIES = 6
 
 PAGES = {
-    # Mailboxes (D2.2), applications in progress and recently finished.
-    "status": (reverse("desk:status"), PAGE_QUERIES + 3),
+    # Mailboxes (D2.2), applications in progress and recently finished, the notices of the
+    # contract's products (the banner).
+    "status": (reverse("desk:status"), PAGE_QUERIES + 4),
     "password": (reverse("desk:password"), PAGE_QUERIES),
     "phone_setup": (reverse("desk:phone", args=["setup"]), PAGE_QUERIES + 1),  # the page row
     "phone_fault": (reverse("desk:phone", args=["fault"]), PAGE_QUERIES + 1),
@@ -90,10 +92,19 @@ def test_queries_status_page_does_not_grow_with_applications(
 ):
     """No N+1: one application or ten, the same queries."""
     ApplicationFactory(submitted_by=customer)
-    with django_assert_num_queries(PAGE_QUERIES + 3):
+    with django_assert_num_queries(PAGE_QUERIES + 4):
         customer_client.get(reverse("desk:status"))
     for _ in range(9):
         ApplicationFactory(submitted_by=customer, processing=True)
-    with django_assert_num_queries(PAGE_QUERIES + 3):
+    with django_assert_num_queries(PAGE_QUERIES + 4):
         response = customer_client.get(reverse("desk:status"))
     assert response.content.decode().count("反映中") == 10
+
+
+def test_queries_status_page_notice_banner_is_one_query(customer_client, django_assert_num_queries):
+    """D2: the banner of the contract's notices costs one query, however many there are."""
+    for number in range(5):
+        make_notice(f"工事{number}", products=("fiber", "mail"))
+    with django_assert_num_queries(PAGE_QUERIES + 4):
+        response = customer_client.get(reverse("desk:status"))
+    assert response.content.decode().count('href="/support/notices/') == 5

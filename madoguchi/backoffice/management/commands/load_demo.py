@@ -18,7 +18,7 @@ from madoguchi.cancellation.seed import ensure_choices
 from madoguchi.cancellation.services import submit_cancellation
 from madoguchi.contracts.models import Contract, User
 from madoguchi.mailboxes.models import AccountName, Mailbox
-from madoguchi.notices.seed import ensure_products
+from madoguchi.notices.seed import ensure_notices, ensure_products
 from madoguchi.provisioning.services import (
     mail_password_hash,
     network_password_hash,
@@ -154,6 +154,7 @@ def load_demo() -> None:
     load_demo_cancellation()
     # お客さまサポート (S1, S5).
     ensure_products()
+    ensure_notices()
     for username, password, role in OPERATORS:
         if User.objects.filter(username=username).exists():
             continue

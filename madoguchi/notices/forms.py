@@ -46,6 +46,7 @@ def multi_line(value: str, label: str, max_length: int) -> str:
 def text_errors(label: str) -> dict:
     return {
         "required": f"{label}を入力してください。",
+        "max_length": label + "は%(limit_value)d文字以内で入力してください（現在 %(show_value)d 文字）。",
         NULL_CHARACTERS: f"{label}に使用できない制御文字が含まれています。",
     }
 
@@ -115,12 +116,14 @@ class NoticeForm(forms.ModelForm):
             if field is not None:
                 field.error_messages.update(
                     {
-                        "required": "日付と時刻を入力してください。",
-                        "invalid_date": "日付を 2024-01-11 の形で入力してください。",
-                        "invalid_time": "時刻を 02:00 の形で入力してください。",
                         "invalid": "日付と時刻を正しく入力してください。",
+                        "incomplete": "日付と時刻を入力してください。",
                     }
                 )
+                if isinstance(field, forms.MultiValueField):
+                    date, time = field.fields
+                    date.error_messages["invalid"] = "日付を 2024-01-11 の形で入力してください。"
+                    time.error_messages["invalid"] = "時刻を 02:00 の形で入力してください。"
         if "starts_at" in self.fields:
             self.fields["starts_at"].error_messages["required"] = "開始日時を入力してください。"
 

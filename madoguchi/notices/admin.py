@@ -75,7 +75,9 @@ class NoticeAdmin(NoDelete, BackofficeAdmin):
     list_filter = ["kind", "status", PublishedFilter, "members_only", "products"]
     # The keyword search reads the folded text (lib/search), as the public search does.
     search_fields = ["search_text"]
-    search_help_text = "件名・対象地域・本文で検索できます（全角・半角、かな・カナを区別しません）。"
+    search_help_text = (
+        "件名・対象地域・本文で検索できます（全角・半角、かな・カナを区別しません）。"
+    )
     date_hierarchy = "starts_at"
 
     class Media:
@@ -477,4 +479,3 @@ class ServicePlanAdmin(NoDelete, BackofficeAdmin):
         services.audit_service_plan(
             plan=form.instance, created=not change, actor=request.user, ip=client_ip(request)
         )
-

@@ -46,7 +46,8 @@ def multi_line(value: str, label: str, max_length: int) -> str:
 def text_errors(label: str) -> dict:
     return {
         "required": f"{label}を入力してください。",
-        "max_length": label + "は%(limit_value)d文字以内で入力してください（現在 %(show_value)d 文字）。",
+        "max_length": label
+        + "は%(limit_value)d文字以内で入力してください（現在 %(show_value)d 文字）。",
         NULL_CHARACTERS: f"{label}に使用できない制御文字が含まれています。",
     }
 

@@ -250,9 +250,16 @@ def save_notice(
             before["対象商品"] = [p.name for p in before_products]
             after["対象商品"] = [p.name for p in products]
         if publication is not None:
-            after["配信契機"] = f"{publication.get_event_display()}（メール配信する：{_display(send_mail)}）"
+            after["配信契機"] = (
+                f"{publication.get_event_display()}（メール配信する：{_display(send_mail)}）"
+            )
         record_audit(
-            actor=actor, action=CHANGE_ACTION, target=notice.title, before=before, after=after, ip=ip
+            actor=actor,
+            action=CHANGE_ACTION,
+            target=notice.title,
+            before=before,
+            after=after,
+            ip=ip,
         )
     return SaveOutcome(notice, tuple(labels), raised, publication)
 

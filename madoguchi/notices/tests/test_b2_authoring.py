@@ -248,7 +248,9 @@ def test_b2_the_product_choice_is_checkboxes_and_dates_are_shown_in_jst(
     response = operator_client.get(url("notices_notice_change", notice.pk))
     root = dom(response)
     boxes = find_all(root, lambda e: attr(e, "name") == "products")
-    assert {attr(b, "type") for b in boxes} == {"checkbox"} and len(boxes) == Product.objects.count()
+    assert {attr(b, "type") for b in boxes} == {"checkbox"} and len(
+        boxes
+    ) == Product.objects.count()
     date = find_all(root, lambda e: attr(e, "name") == "starts_at_1")[0]
     assert attr(date, "value") == "02:00:00"  # JST, not 17:00 UTC
 
@@ -352,7 +354,11 @@ def test_b2_an_update_of_a_published_notice_records_one_publication(
     operator_client.post(
         url("notices_notice_status", notice.pk),
         update_data(
-            **{"update-status": "completed", "update-at_1": "04:30", "update-text": "完了しました。"}
+            **{
+                "update-status": "completed",
+                "update-at_1": "04:30",
+                "update-text": "完了しました。",
+            }
         ),
     )
     notice.refresh_from_db()

@@ -69,9 +69,7 @@ def test_b2_x5_an_overlong_body_is_not_rendered_by_the_preview(operator_client):
     assert "本文は20000文字以内で入力してください（現在 20001 文字）。" in page_text(response)
 
 
-def test_b2_x5_hostile_markdown_is_stored_as_written_and_shown_sanitized(
-    operator_client, products
-):
+def test_b2_x5_hostile_markdown_is_stored_as_written_and_shown_sanitized(operator_client, products):
     response = operator_client.post(url("notices_notice_add"), form_data(products, body=HOSTILE))
     assert response.status_code == 302
     notice = Notice.objects.get()
@@ -92,7 +90,9 @@ def test_b2_x5_the_no_javascript_preview_button_shows_the_preview_and_stores_not
 ):
     response = operator_client.post(
         url("notices_notice_add"),
-        form_data(products, body="**太字**の<script>alert(1)</script>お知らせ", _preview="プレビュー"),
+        form_data(
+            products, body="**太字**の<script>alert(1)</script>お知らせ", _preview="プレビュー"
+        ),
     )
     assert response.status_code == 200
     html = response.content.decode()
@@ -135,7 +135,9 @@ def test_b2_x5_a_title_with_html_is_shown_escaped(operator_client, operator, pro
 def test_b2_x5_bad_values_are_refused_beside_the_field(
     operator_client, products, field, value, message
 ):
-    response = operator_client.post(url("notices_notice_add"), form_data(products, **{field: value}))
+    response = operator_client.post(
+        url("notices_notice_add"), form_data(products, **{field: value})
+    )
     assert response.status_code == 200
     assert message in messages_beside(response, field.removesuffix("_0"))
     assert not Notice.objects.exists() and not AuditEntry.objects.exists()

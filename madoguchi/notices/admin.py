@@ -245,10 +245,9 @@ class NoticeAdmin(NoDelete, BackofficeAdmin):
             may_author=may_author,
         )
         if obj is not None and may_author:
-            context.update(
-                publish_form=PublishForm(auto_id="id_publish_%s"),
-                update_form=UpdateForm(notice=obj),
-            )
+            context["publish_form"] = PublishForm(auto_id="id_publish_%s")
+            if self.has_update_permission(request, obj):
+                context["update_form"] = UpdateForm(notice=obj)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_urls(self):
@@ -292,6 +291,12 @@ class NoticeAdmin(NoDelete, BackofficeAdmin):
                 content_type="text/html; charset=utf-8",
             )
         return HttpResponse(render_markdown(body), content_type="text/html; charset=utf-8")
+
+    def has_update_permission(self, request, obj=None) -> bool:
+        """May the operator add to a notice's status history (「状況を更新」, 管理者)?"""
+        return request.user.has_perm("notices.add_noticeupdate") and self.has_change_permission(
+            request, obj
+        )
 
     def _authored_object(self, request, object_id) -> Notice:
         notice = self.get_object(request, unquote(object_id))
@@ -364,6 +369,8 @@ class NoticeAdmin(NoDelete, BackofficeAdmin):
     def status_view(self, request, object_id):
         """「状況を更新」: the form (also on the change page); its POST adds the update."""
         notice = self._authored_object(request, object_id)
+        if not self.has_update_permission(request, notice):
+            raise PermissionDenied
         form = UpdateForm(request.POST if request.method == "POST" else None, notice=notice)
         if request.method == "POST" and form.is_valid():
             try:

@@ -532,3 +532,21 @@ def test_b2_pages_query_counts_are_bounded(
     for page in pages:
         with django_assert_max_num_queries(16):
             assert operator_client.get(page).status_code == 200, page
+
+
+def test_b2_status_updates_need_their_own_permission(operator, products):
+    """「状況を更新」 is checked against ``notices.add_noticeupdate``, not only the notice's."""
+    from django.contrib.auth.models import Permission
+
+    notice = make_notice(products, operator=operator)
+    editor = OperatorFactory(username="editor", role=ETSURAN)
+    editor.user_permissions.add(
+        Permission.objects.get(content_type__app_label="notices", codename="change_notice")
+    )
+    client = Client()
+    client.force_login(editor)
+    page = client.get(url("notices_notice_change", notice.pk))
+    assert page.status_code == 200
+    assert not find_all(dom(page), lambda e: "notice-status-update" in classes(e))
+    assert client.post(url("notices_notice_status", notice.pk), update_data()).status_code == 403
+    assert not NoticeUpdate.objects.exists()

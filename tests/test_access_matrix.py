@@ -37,6 +37,9 @@ from madoguchi.mailboxes.tests.factories import MailboxFactory, submit
 from madoguchi.mailcatcher.models import CaughtMail
 from madoguchi.notices.models import Product
 from madoguchi.notices.tests.make import make_notice
+from madoguchi.notices import services as notices
+from madoguchi.notices.models import Notice
+from madoguchi.notices.seed import ensure_products
 from madoguchi.outbox.services import enqueue_mail
 from madoguchi.payments.providers import Card
 from madoguchi.payments.services import submit_card_change
@@ -349,6 +352,35 @@ MATRIX: dict[str, dict[str, dict]] = {
     **admin_model("outbox_mail", least="uketsuke"),
     # The logins locked now (D1.2): 受付 and up; its action lifts them.
     **admin_model("throttling_loginlock", least="uketsuke"),
+    # 工事・故障情報 (B2): every role reads; 管理者 writes (an empty POST gets the form's
+    # messages). Nobody deletes a notice (it is unpublished or 中止), a publication (a
+    # record) or a product or plan (notices and publications refer to them).
+    **admin_model(
+        "notices_notice",
+        add=200,
+        change_post=200,
+        extra={
+            # The body's live preview: a POST (with CSRF) answering the rendered HTML.
+            "backoffice:notices_notice_preview": backoffice(405, post=200, post_least="kanrisha"),
+            # 「公開する」: the page with what is recorded; its POST publishes, back to the page.
+            "backoffice:notices_notice_publish": backoffice(
+                200,
+                post=Redirect("/backoffice/notices/notice/{object_id}/change/"),
+                least="kanrisha",
+            ),
+            # 「公開をやめる」: a POST, back to the page.
+            "backoffice:notices_notice_unpublish": backoffice(
+                405,
+                post=Redirect("/backoffice/notices/notice/{object_id}/change/"),
+                post_least="kanrisha",
+            ),
+            # 「状況を更新」: the form; an empty POST gets its messages.
+            "backoffice:notices_notice_status": backoffice(200, post=200, least="kanrisha"),
+        },
+    ),
+    **admin_model("notices_publication"),  # read only, every role
+    **admin_model("notices_product", add=200, change_post=200),
+    **admin_model("notices_serviceplan", add=200, change_post=200),
 }
 
 
@@ -440,6 +472,22 @@ class Objects:
         )
         # 工事・故障情報 (S1): a published notice anyone may read.
         self.notice = make_notice("アクセス表の工事")
+        # A published notice (工事・故障情報, B2) with its publication.
+        products = ensure_products()
+        self.notice = notices.create_notice(
+            notice=Notice(
+                kind=Notice.Kind.MAINTENANCE,
+                status=Notice.Status.SCHEDULED,
+                title="定期工事",
+                starts_at=timezone.now() + timedelta(days=7),
+            ),
+            products=[products["fiber"]],
+            actor=None,
+            ip=None,
+        )
+        self.publication = notices.publish_notice(
+            notice=self.notice, actor=None, ip=None, send_mail=False
+        )
         # Per admin model: the object whose pages are opened.
         self.by_model = {
             "contracts.contract": customer.contract,
@@ -465,6 +513,10 @@ class Objects:
                 item="reason", label="価格"
             )[0],
             "cancellation.scheduledcancellation": self.cancellation,
+            "notices.notice": self.notice,
+            "notices.publication": self.publication,
+            "notices.product": products["fiber"],
+            "notices.serviceplan": products["fiber"].plans.first(),
             "throttling.loginlock": LoginLock.objects.create(
                 scope="desk",
                 kind=LoginLock.Kind.ID,

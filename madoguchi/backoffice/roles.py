@@ -100,7 +100,8 @@ UKETSUKE = Role(
 KANRISHA = Role(
     "kanrisha",
     "管理者",
-    "受付に加えて、ご契約の設定、お電話での問い合わせページ、廃止申込みの選択肢、オペレーターアカウントの管理",
+    "受付に加えて、ご契約の設定、お電話での問い合わせページ、廃止申込みの選択肢、工事・故障情報の作成と公開、"
+    "オペレーターアカウントの管理",
     READ | DESK_WORK | ADMINISTRATION,
 )
 ROLES = (ETSURAN, UKETSUKE, KANRISHA)  # lowest first

@@ -19,6 +19,9 @@ from madoguchi.contracts.models import PhonePage
 from madoguchi.contracts.tests.factories import phone_pages
 from madoguchi.mailboxes.models import AccountName
 from madoguchi.mailcatcher.services import store_mail
+from madoguchi.notices import services as notices
+from madoguchi.notices.models import Notice
+from madoguchi.notices.seed import ensure_products
 from madoguchi.outbox.services import enqueue_mail
 from madoguchi.provisioning.models import BillingChange, RadCheck, VirtualUser
 from madoguchi.provisioning.services import network_password_hash, set_radius_password
@@ -76,12 +79,43 @@ def make_objects(customer, operator) -> dict:
             "ending": ["回線（光フレッツ IP1 ファミリータイプ）"],
         },
     )
+    # 工事・故障情報 (B2): a published outage with an update and its publications.
+    products = ensure_products()
+    notice = notices.create_notice(
+        notice=Notice(
+            kind=Notice.Kind.OUTAGE,
+            status=Notice.Status.OCCURRING,
+            title="メールサーバーの障害",
+            body="**送受信できない**状態です。\n\n- 影響：メール\n- 原因：調査中",
+            area="全域",
+            starts_at=timezone.now() - timedelta(hours=2),
+        ),
+        products=[products["mail"], products["fiber"]],
+        actor=operator,
+        ip="192.0.2.20",
+    )
+    publication = notices.publish_notice(
+        notice=notice, actor=operator, ip="192.0.2.20", send_mail=True
+    )
+    notices.add_update(
+        notice=notice,
+        at=timezone.now() - timedelta(hours=1),
+        status=Notice.Status.RECOVERED,
+        text="メールサーバーを再起動し、復旧しました。",
+        send_mail=True,
+        actor=operator,
+        ip="192.0.2.20",
+    )
     return {
         "cancellation.cancellationchoice": CancellationChoice.objects.get_or_create(
             item="reason", label="その他"
         )[0],
         "cancellation.scheduledcancellation": cancellation,
         "outbox.mail": outbox_mail,
+        "notices.notice": notice,
+        "notices.publication": publication,
+        "notices.product": products["fiber"],
+        "notices.serviceplan": products["fiber"].plans.first(),
         "throttling.loginlock": lock,
         "contracts.contract": customer.contract,
         "contracts.user": customer,
@@ -125,4 +159,10 @@ def every_page(objects: dict) -> list[str]:
             if key.partition(":")[0] == label:
                 pages.append(admin_url(model, "change", obj.pk))
     pages.append(admin_url(type(objects["contracts.user"]), "add"))
+    notice = objects["notices.notice"]
+    pages += [
+        admin_url(type(notice), "add"),
+        admin_url(type(notice), "publish", notice.pk),
+        admin_url(type(notice), "status", notice.pk),
+    ]
     return pages

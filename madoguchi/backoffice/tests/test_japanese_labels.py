@@ -27,7 +27,12 @@ def labels(html: str) -> list[str]:
         attr(details, "data-filter-title") or ""
         for details in find_all(root, lambda e: e.name == "details")
     ]
-    found += [text(label) for label in find_all(root, lambda e: e.name == "label")]
+    # A label wrapping its own input is a choice (a product's name such as DNS): data.
+    found += [
+        text(label)
+        for label in find_all(root, lambda e: e.name == "label")
+        if not any(inner.name == "input" for inner in walk(label))
+    ]
     found += [
         text(heading)
         for heading in find_all(root, lambda e: classes(e) & {"fieldset-heading", "inline-heading"})
@@ -60,3 +65,6 @@ def test_issue6_the_check_finds_an_english_label():
     )
     caught = [label for label in labels(page) if ENGLISH.fullmatch(label)]
     assert caught == ["EMAIL", "virus check", "Username"]
+    # A choice's label (the choice's own name, wrapping its checkbox) is data, not a label.
+    choice = '<label for="id_products_3"><input type="checkbox" name="products"> DNS</label>'
+    assert labels(choice) == []

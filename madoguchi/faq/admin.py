@@ -19,6 +19,7 @@ from django.utils.html import format_html
 from madoguchi.audit.services import client_ip
 from madoguchi.backoffice.site import BackofficeAdmin, backoffice_site
 from madoguchi.faq import services
+from madoguchi.faq.forms import CategoryForm, QuestionForm
 from madoguchi.faq.models import Category, Question
 from madoguchi.lib import search
 from madoguchi.lib.dates import format_datetime
@@ -46,13 +47,14 @@ class AuthoringAdmin(BackofficeAdmin):
         changed = services.set_published(
             entries=queryset, published=published, operator=request.user, ip=client_ip(request)
         )
-        state = "公開" if published else "非公開に"
         if changed:
             names = "、".join(f"「{entry}」" for entry in changed[:5])
             more = f" ほか{len(changed) - 5}件" if len(changed) > 5 else ""
-            self.message_user(request, f"{names}{more}を{state}しました。", messages.SUCCESS)
+            done = "公開しました" if published else "非公開にしました"
+            self.message_user(request, f"{names}{more}を{done}。", messages.SUCCESS)
         else:
-            self.message_user(request, f"選択したものはすでに{state}なっています。", messages.INFO)
+            already = "公開されています" if published else "非公開です"
+            self.message_user(request, f"選択したものはすでに{already}。", messages.INFO)
 
     @admin.action(description="選択したものを公開する", permissions=["change"])
     def publish(self, request, queryset):
@@ -69,6 +71,7 @@ class AuthoringAdmin(BackofficeAdmin):
 
 @admin.register(Category, site=backoffice_site)
 class CategoryAdmin(AuthoringAdmin):
+    form = CategoryForm
     list_display = ["name", "order", "published", "question_count", "updated"]
     list_display_links = ["name"]
     list_filter = ["published"]
@@ -93,13 +96,16 @@ class CategoryAdmin(AuthoringAdmin):
 
 @admin.register(Question, site=backoffice_site)
 class QuestionAdmin(AuthoringAdmin):
+    form = QuestionForm
     list_display = ["question", "category", "order", "published", "updated", "preview_link"]
     list_display_links = ["question"]
     list_filter = ["category", "published"]
     list_select_related = ["category"]
     ordering = ["category__order", "category_id", "order", "pk"]
     search_fields = ["search_text"]
-    search_help_text = "ご質問・回答の言葉で検索できます（全角・半角、ひらがな・カタカナを区別しません）。"
+    search_help_text = (
+        "ご質問・回答の言葉で検索できます（全角・半角、ひらがな・カタカナを区別しません）。"
+    )
     fields = ["category", "question", "answer", "order", "published", "updated", "preview_link"]
     readonly_fields = ["updated", "preview_link"]
 

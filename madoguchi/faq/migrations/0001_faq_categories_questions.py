@@ -5,47 +5,98 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Category',
+            name="Category",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True, verbose_name='カテゴリ名')),
-                ('order', models.PositiveIntegerField(default=0, help_text='小さい順に表示します。', verbose_name='表示順')),
-                ('published', models.BooleanField(default=False, help_text='公開しないカテゴリは、その中のご質問ごと表示しません。', verbose_name='公開')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='作成日時')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新日時')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, unique=True, verbose_name="カテゴリ名")),
+                (
+                    "order",
+                    models.PositiveIntegerField(
+                        default=0, help_text="小さい順に表示します。", verbose_name="表示順"
+                    ),
+                ),
+                (
+                    "published",
+                    models.BooleanField(
+                        default=False,
+                        help_text="公開しないカテゴリは、その中のご質問ごと表示しません。",
+                        verbose_name="公開",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="作成日時")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新日時")),
             ],
             options={
-                'verbose_name': 'FAQカテゴリ',
-                'verbose_name_plural': 'FAQカテゴリ',
-                'ordering': ['order', 'pk'],
+                "verbose_name": "FAQカテゴリ",
+                "verbose_name_plural": "FAQカテゴリ",
+                "ordering": ["order", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Question',
+            name="Question",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('question', models.CharField(max_length=300, verbose_name='ご質問')),
-                ('answer', models.TextField(help_text='Markdown で書けます。表示の際に安全な HTML に変換します（スクリプトや外部の画像は表示されません）。', verbose_name='回答')),
-                ('order', models.PositiveIntegerField(default=0, help_text='カテゴリの中で小さい順に表示します。', verbose_name='表示順')),
-                ('published', models.BooleanField(default=False, help_text='公開前にプレビューで表示を確かめられます。', verbose_name='公開')),
-                ('search_text', models.TextField(blank=True, editable=False, verbose_name='検索用テキスト')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='作成日時')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新日時')),
-                ('category', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='questions', to='faq.category', verbose_name='カテゴリ')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("question", models.CharField(max_length=300, verbose_name="ご質問")),
+                (
+                    "answer",
+                    models.TextField(
+                        help_text="Markdown で書けます。表示の際に安全な HTML に変換します（スクリプトや外部の画像は表示されません）。",
+                        verbose_name="回答",
+                    ),
+                ),
+                (
+                    "order",
+                    models.PositiveIntegerField(
+                        default=0,
+                        help_text="カテゴリの中で小さい順に表示します。",
+                        verbose_name="表示順",
+                    ),
+                ),
+                (
+                    "published",
+                    models.BooleanField(
+                        default=False,
+                        help_text="公開前にプレビューで表示を確かめられます。",
+                        verbose_name="公開",
+                    ),
+                ),
+                (
+                    "search_text",
+                    models.TextField(blank=True, editable=False, verbose_name="検索用テキスト"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="作成日時")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新日時")),
+                (
+                    "category",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="questions",
+                        to="faq.category",
+                        verbose_name="カテゴリ",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'よくあるご質問',
-                'verbose_name_plural': 'よくあるご質問',
-                'ordering': ['category__order', 'category_id', 'order', 'pk'],
-                'indexes': [models.Index(fields=['category', 'order'], name='faq_question_order')],
+                "verbose_name": "よくあるご質問",
+                "verbose_name_plural": "よくあるご質問",
+                "ordering": ["category__order", "category_id", "order", "pk"],
+                "indexes": [models.Index(fields=["category", "order"], name="faq_question_order")],
             },
         ),
     ]

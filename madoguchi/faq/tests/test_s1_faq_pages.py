@@ -28,9 +28,7 @@ def category_names(response) -> list[str]:
     return [text(find_all(section, lambda e: e.name == "h2")[0]) for section in sections]
 
 
-def test_s1_faq_index_lists_categories_in_the_seeds_order_with_their_questions(
-    client, demo_faq
-):
+def test_s1_faq_index_lists_categories_in_the_seeds_order_with_their_questions(client, demo_faq):
     response = client.get(reverse("faq:index"))
     assert response.status_code == 200
     assert category_names(response) == SEED_ORDER
@@ -104,7 +102,9 @@ def test_s1_question_url_is_stable_and_unknown_ids_are_404(client, demo_faq):
 
 def test_s1_unpublished_question_is_404_and_not_listed(client):
     shown = QuestionFactory(question="公開中のご質問ですか?")
-    hidden = QuestionFactory(question="準備中のご質問ですか?", category=shown.category, published=False)
+    hidden = QuestionFactory(
+        question="準備中のご質問ですか?", category=shown.category, published=False
+    )
     assert client.get(reverse("faq:question", args=[hidden.pk])).status_code == 404
     listing = page_text(client.get(reverse("faq:index")))
     assert "公開中のご質問ですか?" in listing

@@ -32,6 +32,7 @@ from madoguchi.billing import services as billing
 from madoguchi.cancellation.models import CancellationChoice
 from madoguchi.contracts.models import Contract
 from madoguchi.contracts.tests.factories import DeskUserFactory, OperatorFactory, phone_pages
+from madoguchi.faq.tests.factories import QuestionFactory
 from madoguchi.mailboxes.models import AccountName
 from madoguchi.mailboxes.tests.factories import MailboxFactory, submit
 from madoguchi.mailcatcher.models import CaughtMail
@@ -184,6 +185,7 @@ MATRIX: dict[str, dict[str, dict]] = {
         "POST": each(Redirect("/support/", logged_out=True)),
     },
     "faq:index": {"GET": each(200)},
+    "faq:question": {"GET": each(200)},  # a published question (an unpublished one is 404)
     "notices:list": {"GET": each(200)},
     "inquiries:input": {"GET": each(200)},
     # The desk (D1–D3, D7).
@@ -341,6 +343,16 @@ MATRIX: dict[str, dict[str, dict]] = {
     **admin_model("outbox_mail", least="uketsuke"),
     # The logins locked now (D1.2): 受付 and up; its action lifts them.
     **admin_model("throttling_loginlock", least="uketsuke"),
+    # よくあるご質問 (B3): every role reads; 管理者 adds, edits and publishes (an empty POST
+    # gets the form's messages); nothing is deleted (unpublished instead). The preview of a
+    # question, published or not, is for every role.
+    **admin_model("faq_category", add=200, change_post=200),
+    **admin_model(
+        "faq_question",
+        add=200,
+        change_post=200,
+        extra={"backoffice:faq_question_preview": backoffice(200)},
+    ),
 }
 
 
@@ -428,8 +440,11 @@ class Objects:
             before={},
             after={"date": "2030-01-10", "contact_email": "matrix@example.com"},
         )
+        self.faq_question = QuestionFactory()  # published, in a published category
         # Per admin model: the object whose pages are opened.
         self.by_model = {
+            "faq.category": self.faq_question.category,
+            "faq.question": self.faq_question,
             "contracts.contract": customer.contract,
             "contracts.user": customer,
             "contracts.phonepage": self.phone_page,
@@ -463,6 +478,8 @@ class Objects:
         }
 
     def value(self, route: str, name: str) -> str:
+        if name == "pk" and route.startswith("support/faq/"):
+            return str(self.faq_question.pk)
         if name == "pk" and route.startswith("desk/cancellation/"):
             return str(self.cancellation.pk)
         if name == "pk" and route.startswith("desk/mail/"):  # desk/mail/complete/<int:pk>/

@@ -44,8 +44,9 @@ def test_s1_faq_browse_search_and_answer(new_page, live_server, screenshot_dir, 
     expect(page.get_by_role("heading", level=1)).to_have_text("よくあるご質問")
     headings = page.locator("section.faq-category h2")
     expect(headings).to_have_text(
-        ["サイトの閲覧に関して", "ログインに関して", "工事・故障情報メールに関して", "お問い合わせに関して"]
-    )
+        ["サイトの閲覧に関して", "ログインに関して", "工事・故障情報メールに関して",
+         "お問い合わせに関して"]
+    )  # fmt: skip
     expect_no_horizontal_scroll(page, width, "FAQ index")
     page.screenshot(path=screenshot_dir / f"faq-{width}-index.png", full_page=True)
 
@@ -82,8 +83,9 @@ def test_s1_faq_browse_search_and_answer(new_page, live_server, screenshot_dir, 
 
     # No hit: says so and offers the inquiry form; a 10,000-character query is answered.
     page.goto("/support/faq/?q=" + "x" * 10_000)
-    expect(page.locator("#faq-results")).to_contain_text("該当するご質問は見つかりませんでした。")
-    expect(page.locator("#faq-results").get_by_role("link", name="お問い合わせフォーム")).to_be_visible()
+    results = page.locator("#faq-results")
+    expect(results).to_contain_text("該当するご質問は見つかりませんでした。")
+    expect(results.get_by_role("link", name="お問い合わせフォーム")).to_be_visible()
     expect_no_horizontal_scroll(page, width, "no hit")
 
 

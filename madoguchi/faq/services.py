@@ -165,7 +165,14 @@ def set_published(
     changed (the others already were so)."""
     model = entries.model
     kind = KIND[model]
-    changed = list(entries.select_for_update().exclude(published=published).order_by("pk"))
+    # Locked afresh by key: the list's queryset may carry aggregates (no FOR UPDATE there).
+    chosen = list(entries.values_list("pk", flat=True))
+    changed = list(
+        model.objects.select_for_update()
+        .filter(pk__in=chosen)
+        .exclude(published=published)
+        .order_by("pk")
+    )
     for entry in changed:
         entry.published = published
         entry.save(update_fields=["published", "updated_at"])

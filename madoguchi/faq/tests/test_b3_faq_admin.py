@@ -356,3 +356,17 @@ def test_b3_back_office_lists_run_a_bounded_number_of_queries(
     question = Question.objects.first()
     with django_assert_max_num_queries(10):
         assert kanrisha.get(url("faq_question_preview", question.pk)).status_code == 200
+
+
+def test_b3_kanrisha_adds_a_category_audited_and_its_name_is_checked(kanrisha, operator):
+    response = kanrisha.post(url("faq_category_add"), {"name": "料金\x1bに関して", "order": "50"})
+    assert response.status_code == 200
+    assert "カテゴリ名に使用できない制御文字が含まれています。" in page_text(response)
+    assert not Category.objects.exists()
+    response = kanrisha.post(url("faq_category_add"), {"name": "料金に関して", "order": "50"})
+    assert response.status_code == 302
+    category = Category.objects.get(name="料金に関して")
+    assert not category.published
+    entry = AuditEntry.objects.get(action="faq.category.create")
+    assert entry.after == {"カテゴリ名": "料金に関して", "表示順": 50, "公開": "非公開"}
+    assert action_label(entry.action) == "FAQカテゴリの追加"

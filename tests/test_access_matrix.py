@@ -32,6 +32,7 @@ from madoguchi.billing import services as billing
 from madoguchi.cancellation.models import CancellationChoice
 from madoguchi.contracts.models import Contract
 from madoguchi.contracts.tests.factories import DeskUserFactory, OperatorFactory, phone_pages
+from madoguchi.faq.tests.factories import QuestionFactory
 from madoguchi.mailboxes.models import AccountName
 from madoguchi.mailboxes.tests.factories import MailboxFactory, submit
 from madoguchi.mailcatcher.models import CaughtMail
@@ -189,6 +190,7 @@ MATRIX: dict[str, dict[str, dict]] = {
         "POST": each(Redirect("/support/", logged_out=True)),
     },
     "faq:index": {"GET": each(200)},
+    "faq:question": {"GET": each(200)},  # a published question (an unpublished one is 404)
     "notices:list": {"GET": each(200)},
     # The 工事・故障情報 feeds (S1): public, the same for everyone (a feed reader has no login).
     "notices:atom": {"GET": each(200)},
@@ -381,6 +383,16 @@ MATRIX: dict[str, dict[str, dict]] = {
     **admin_model("notices_publication"),  # read only, every role
     **admin_model("notices_product", add=200, change_post=200),
     **admin_model("notices_serviceplan", add=200, change_post=200),
+    # よくあるご質問 (B3): every role reads; 管理者 adds, edits and publishes (an empty POST
+    # gets the form's messages); nothing is deleted (unpublished instead). The preview of a
+    # question, published or not, is for every role.
+    **admin_model("faq_category", add=200, change_post=200),
+    **admin_model(
+        "faq_question",
+        add=200,
+        change_post=200,
+        extra={"backoffice:faq_question_preview": backoffice(200)},
+    ),
 }
 
 
@@ -488,8 +500,11 @@ class Objects:
         self.publication = notices.publish_notice(
             notice=self.notice, actor=None, ip=None, send_mail=False
         )
+        self.faq_question = QuestionFactory()  # published, in a published category
         # Per admin model: the object whose pages are opened.
         self.by_model = {
+            "faq.category": self.faq_question.category,
+            "faq.question": self.faq_question,
             "contracts.contract": customer.contract,
             "contracts.user": customer,
             "contracts.phonepage": self.phone_page,
@@ -527,6 +542,8 @@ class Objects:
         }
 
     def value(self, route: str, name: str) -> str:
+        if name == "pk" and route.startswith("support/faq/"):
+            return str(self.faq_question.pk)
         if name == "pk" and route.startswith("desk/cancellation/"):
             return str(self.cancellation.pk)
         if name == "pk" and route.startswith("desk/mail/"):  # desk/mail/complete/<int:pk>/

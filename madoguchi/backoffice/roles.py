@@ -44,6 +44,8 @@ READ = frozenset(
         "notices.view_notice",
         "notices.view_noticeupdate",
         "notices.view_publication",
+        "faq.view_category",  # よくあるご質問 (S1, B3)
+        "faq.view_question",
     }
 )
 DESK_WORK = frozenset(
@@ -74,6 +76,11 @@ ADMINISTRATION = frozenset(
         "notices.change_notice",
         "notices.add_noticeupdate",
         "notices.change_noticeupdate",
+        # よくあるご質問 authoring (B3): add, edit, order, publish; nothing is deleted.
+        "faq.add_category",
+        "faq.change_category",
+        "faq.add_question",
+        "faq.change_question",
     }
 )
 

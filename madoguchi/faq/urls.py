@@ -6,4 +6,5 @@ app_name = "faq"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("<int:pk>/", views.question, name="question"),
 ]

@@ -17,6 +17,7 @@ from madoguchi.backoffice.tests.mailbox_data import mailbox, submit
 from madoguchi.cancellation.models import CancellationChoice
 from madoguchi.contracts.models import PhonePage
 from madoguchi.contracts.tests.factories import phone_pages
+from madoguchi.faq.tests.factories import QuestionFactory
 from madoguchi.mailboxes.models import AccountName
 from madoguchi.mailcatcher.services import store_mail
 from madoguchi.notices import services as notices
@@ -106,7 +107,10 @@ def make_objects(customer, operator) -> dict:
         actor=operator,
         ip="192.0.2.20",
     )
+    faq_question = QuestionFactory(question="パスワードを忘れました。", answer="**回答**です。")
     return {
+        "faq.category": faq_question.category,
+        "faq.question": faq_question,
         "cancellation.cancellationchoice": CancellationChoice.objects.get_or_create(
             item="reason", label="その他"
         )[0],

@@ -17,6 +17,7 @@ from madoguchi.cancellation.dates import offered_dates
 from madoguchi.cancellation.seed import ensure_choices
 from madoguchi.cancellation.services import submit_cancellation
 from madoguchi.contracts.models import Contract, User
+from madoguchi.faq.seed import ensure_faq
 from madoguchi.mailboxes.models import AccountName, Mailbox
 from madoguchi.notices.seed import ensure_notices, ensure_products
 from madoguchi.provisioning.services import (
@@ -155,6 +156,7 @@ def load_demo() -> None:
     # お客さまサポート (S1, S5).
     ensure_products()
     ensure_notices()
+    ensure_faq()
     for username, password, role in OPERATORS:
         if User.objects.filter(username=username).exists():
             continue

@@ -17,6 +17,7 @@ from madoguchi.cancellation.dates import offered_dates
 from madoguchi.cancellation.seed import ensure_choices
 from madoguchi.cancellation.services import submit_cancellation
 from madoguchi.contracts.models import Contract, User
+from madoguchi.inquiries.seed import ensure_inquiries
 from madoguchi.mailboxes.models import AccountName, Mailbox
 from madoguchi.notices.seed import ensure_products
 from madoguchi.provisioning.services import (
@@ -165,6 +166,8 @@ def load_demo() -> None:
             is_staff=True,
         )
         user.groups.add(Group.objects.get(name=role.name))
+    # After the products (and the operators who answered the demo inquiries).
+    ensure_inquiries()
 
 
 def load_demo_mailboxes() -> None:

@@ -108,7 +108,7 @@ def test_s5_input_confirm_complete_with_number_and_mail(
     [mail] = smtp_server.received
     assert mail.rcpt_to == ["taro@example.com"]
     assert mail.subject.strip() == f"【madoguchi】お問い合わせを受け付けました（{inquiry.number}）"
-    body = mail.text
+    body = mail.text.replace("\r\n", "\n")
     assert body.startswith("見本 太郎 様\n")
     for line in (
         f"お問い合わせ番号：{inquiry.number}",

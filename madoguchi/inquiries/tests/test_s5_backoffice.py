@@ -60,7 +60,7 @@ def operator_client(client, operator):
 
 def rows(response) -> list[list[str]]:
     table = by_id(dom(response), "result_list")
-    body = [e for e in find_all(table, lambda e: e.name == "tbody")][0]
+    [body] = find_all(table, lambda e: e.name == "tbody")
     return [
         [text(cell) for cell in row.children if getattr(cell, "name", None) in ("td", "th")]
         for row in find_all(body, lambda e: e.name == "tr")

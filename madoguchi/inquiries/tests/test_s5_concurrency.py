@@ -10,7 +10,6 @@ from madoguchi.inquiries.models import Inquiry, InquiryReply
 from madoguchi.inquiries.tests.pages import values
 from madoguchi.outbox.models import Mail
 from madoguchi.testing.concurrency import run_together
-from madoguchi.testing.workers import database_tasks  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -27,7 +26,7 @@ def submitting(key: str, email: str, ip: str = "198.51.100.60"):
     return call
 
 
-def test_s5_a_flood_at_the_same_moment_stores_at_most_the_limit(settings, database_tasks):  # noqa: F811
+def test_s5_a_flood_at_the_same_moment_stores_at_most_the_limit(settings, database_tasks):
     settings.INQUIRY_LIMIT_PER_CLIENT = 3
     results = run_together(*(submitting(f"key-{n}", f"u{n}@example.com") for n in range(6)))
     created = [r for r in results if isinstance(r, Inquiry)]
@@ -38,7 +37,7 @@ def test_s5_a_flood_at_the_same_moment_stores_at_most_the_limit(settings, databa
     assert [n[-4:] for n in numbers] == ["0001", "0002", "0003"]
 
 
-def test_s5_x2_the_same_draft_twice_at_once_makes_one_inquiry(database_tasks):  # noqa: F811
+def test_s5_x2_the_same_draft_twice_at_once_makes_one_inquiry(database_tasks):
     results = run_together(submitting("same", "a@example.com"), submitting("same", "a@example.com"))
     created = [r for r in results if isinstance(r, Inquiry)]
     assert len(created) == 1, results
@@ -46,7 +45,7 @@ def test_s5_x2_the_same_draft_twice_at_once_makes_one_inquiry(database_tasks):  
     assert Inquiry.objects.count() == 1 and Mail.objects.count() == 1
 
 
-def test_s5_x2_a_double_click_on_reply_sends_one_mail(database_tasks):  # noqa: F811
+def test_s5_x2_a_double_click_on_reply_sends_one_mail(database_tasks):
     inquiry = submitting("q", "a@example.com")()
     operator = OperatorFactory(username="reply-op")
 

@@ -32,6 +32,7 @@ from madoguchi.billing import services as billing
 from madoguchi.cancellation.models import CancellationChoice
 from madoguchi.contracts.models import Contract
 from madoguchi.contracts.tests.factories import DeskUserFactory, OperatorFactory, phone_pages
+from madoguchi.inquiries.services import submit_inquiry
 from madoguchi.mailboxes.models import AccountName
 from madoguchi.mailboxes.tests.factories import MailboxFactory, submit
 from madoguchi.mailcatcher.models import CaughtMail
@@ -68,6 +69,7 @@ LOGGED_OUT = Redirect("/desk/login/", logged_out=True)  # desk_login_required, D
 TO_STATUS = Redirect("/desk/")
 TO_MAIL_LIST = Redirect("/desk/mail/")
 TO_SUPPORT = Redirect("/support/")
+TO_INQUIRY = Redirect("/support/inquiry/")
 
 
 def each(outcome) -> dict:
@@ -185,7 +187,11 @@ MATRIX: dict[str, dict[str, dict]] = {
     },
     "faq:index": {"GET": each(200)},
     "notices:list": {"GET": each(200)},
-    "inquiries:input": {"GET": each(200)},
+    # お問い合わせ (S5): open to everyone; an empty POST gets the form's messages; no draft:
+    # back to the input step; the completion page only for the browser that sent it.
+    "inquiries:input": {"GET": each(200), "POST": each(200)},
+    "inquiries:confirm": {"GET": each(TO_INQUIRY), "POST": each(TO_INQUIRY)},
+    "inquiries:complete": {"GET": each(404)},
     # The desk (D1–D3, D7).
     "desk:status": desk_page(),
     "desk:password": desk_page(post=200),  # an empty POST: the form with its messages
@@ -341,6 +347,17 @@ MATRIX: dict[str, dict[str, dict]] = {
     **admin_model("outbox_mail", least="uketsuke"),
     # The logins locked now (D1.2): 受付 and up; its action lifts them.
     **admin_model("throttling_loginlock", least="uketsuke"),
+    # お問い合わせ (S5): every role reads them; 受付 and up handle them (status and assignee,
+    # internal notes, the reply): each an empty POST that gets its form's messages.
+    **admin_model(
+        "inquiries_inquiry",
+        extra={
+            f"backoffice:inquiries_inquiry_{action}": backoffice(
+                405, post=200, post_least="uketsuke"
+            )
+            for action in ("handle", "note", "reply")
+        },
+    ),
 }
 
 
@@ -428,6 +445,19 @@ class Objects:
             before={},
             after={"date": "2030-01-10", "contact_email": "matrix@example.com"},
         )
+        self.inquiry = submit_inquiry(
+            values={
+                "category": "service",
+                "product": None,
+                "subject": "件名",
+                "body": "本文",
+                "name": "見本 太郎",
+                "email": "matrix@example.com",
+            },
+            user=None,
+            submission_key="matrix-inquiry",
+            ip=None,
+        )
         # Per admin model: the object whose pages are opened.
         self.by_model = {
             "contracts.contract": customer.contract,
@@ -453,6 +483,7 @@ class Objects:
                 item="reason", label="価格"
             )[0],
             "cancellation.scheduledcancellation": self.cancellation,
+            "inquiries.inquiry": self.inquiry,
             "throttling.loginlock": LoginLock.objects.create(
                 scope="desk",
                 kind=LoginLock.Kind.ID,
@@ -477,6 +508,8 @@ class Objects:
             return str(self.billing_notice.pk)
         if name == "token":  # applications/confirm/<str:token>/
             return confirmation_token(self.billing_notice)
+        if name == "pk" and route.startswith("support/inquiry/"):
+            return str(self.inquiry.pk)  # sent by none of the roles' browsers
         if name == "pk":  # desk/password/complete/<int:pk>/
             return str(self.application.pk)
         if name == "slot":  # desk/mail/<int:slot>/…

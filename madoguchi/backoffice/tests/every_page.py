@@ -17,6 +17,8 @@ from madoguchi.backoffice.tests.mailbox_data import mailbox, submit
 from madoguchi.cancellation.models import CancellationChoice
 from madoguchi.contracts.models import PhonePage
 from madoguchi.contracts.tests.factories import phone_pages
+from madoguchi.inquiries.models import Inquiry
+from madoguchi.inquiries.seed import ensure_inquiries
 from madoguchi.mailboxes.models import AccountName
 from madoguchi.mailcatcher.services import store_mail
 from madoguchi.outbox.services import enqueue_mail
@@ -76,7 +78,9 @@ def make_objects(customer, operator) -> dict:
             "ending": ["回線（光フレッツ IP1 ファミリータイプ）"],
         },
     )
+    ensure_inquiries()  # one answered, with a note and a reply: every part of its page
     return {
+        "inquiries.inquiry": Inquiry.objects.get(submission_key="demo-inquiry-3"),
         "cancellation.cancellationchoice": CancellationChoice.objects.get_or_create(
             item="reason", label="その他"
         )[0],

@@ -248,6 +248,10 @@ CANCELLATION_HOUR = env_int("CANCELLATION_HOUR", 0, minimum=0, maximum=23)
 # How often per hour a contract is told whether an account name is free (names are unique
 # across the service: an unlimited answer would list other customers' addresses).
 MAILBOX_NAME_LOOKUPS_PER_HOUR = env_int("MAILBOX_NAME_LOOKUPS_PER_HOUR", 30, minimum=1)
+# お問い合わせ (S5): how many inquiries one e-mail address, and one client address, may send
+# within an hour (no mail bombing through the form; the operators' queue is not flooded).
+INQUIRY_LIMIT_PER_ADDRESS = env_int("INQUIRY_LIMIT_PER_ADDRESS", 5, minimum=1)
+INQUIRY_LIMIT_PER_CLIENT = env_int("INQUIRY_LIMIT_PER_CLIENT", 10, minimum=1)
 # SHA-512-crypt rounds of the network credential published for FreeRADIUS (PAP).
 RADIUS_CRYPT_ROUNDS = env_int("RADIUS_CRYPT_ROUNDS", 100_000, minimum=1000)
 

@@ -33,6 +33,7 @@ from madoguchi.cancellation.models import CancellationChoice
 from madoguchi.contracts.models import Contract
 from madoguchi.contracts.tests.factories import DeskUserFactory, OperatorFactory, phone_pages
 from madoguchi.faq.tests.factories import QuestionFactory
+from madoguchi.inquiries.services import submit_inquiry
 from madoguchi.mailboxes.models import AccountName
 from madoguchi.mailboxes.tests.factories import MailboxFactory, submit
 from madoguchi.mailcatcher.models import CaughtMail
@@ -74,6 +75,7 @@ LOGGED_OUT = Redirect("/desk/login/", logged_out=True)  # desk_login_required, D
 TO_STATUS = Redirect("/desk/")
 TO_MAIL_LIST = Redirect("/desk/mail/")
 TO_SUPPORT = Redirect("/support/")
+TO_INQUIRY = Redirect("/support/inquiry/")
 
 
 def each(outcome) -> dict:
@@ -199,6 +201,11 @@ MATRIX: dict[str, dict[str, dict]] = {
     "notices:ical_product": {"GET": each(200)},
     "notices:detail": {"GET": each(200)},  # a public notice (members-only: see below)
     "inquiries:input": {"GET": each(200)},
+    # お問い合わせ (S5): open to everyone; an empty POST gets the form's messages; no draft:
+    # back to the input step; the completion page only for the browser that sent it.
+    "inquiries:input": {"GET": each(200), "POST": each(200)},
+    "inquiries:confirm": {"GET": each(TO_INQUIRY), "POST": each(TO_INQUIRY)},
+    "inquiries:complete": {"GET": each(404)},
     # The desk (D1–D3, D7).
     "desk:status": desk_page(),
     "desk:password": desk_page(post=200),  # an empty POST: the form with its messages
@@ -393,6 +400,17 @@ MATRIX: dict[str, dict[str, dict]] = {
         change_post=200,
         extra={"backoffice:faq_question_preview": backoffice(200)},
     ),
+    # お問い合わせ (S5): every role reads them; 受付 and up handle them (status and assignee,
+    # internal notes, the reply): each an empty POST that gets its form's messages.
+    **admin_model(
+        "inquiries_inquiry",
+        extra={
+            f"backoffice:inquiries_inquiry_{action}": backoffice(
+                405, post=200, post_least="uketsuke"
+            )
+            for action in ("handle", "note", "reply")
+        },
+    ),
 }
 
 
@@ -501,6 +519,19 @@ class Objects:
             notice=self.notice, actor=None, ip=None, send_mail=False
         )
         self.faq_question = QuestionFactory()  # published, in a published category
+        self.inquiry = submit_inquiry(
+            values={
+                "category": "service",
+                "product": None,
+                "subject": "件名",
+                "body": "本文",
+                "name": "見本 太郎",
+                "email": "matrix@example.com",
+            },
+            user=None,
+            submission_key="matrix-inquiry",
+            ip=None,
+        )
         # Per admin model: the object whose pages are opened.
         self.by_model = {
             "faq.category": self.faq_question.category,
@@ -532,6 +563,7 @@ class Objects:
             "notices.publication": self.publication,
             "notices.product": products["fiber"],
             "notices.serviceplan": products["fiber"].plans.first(),
+            "inquiries.inquiry": self.inquiry,
             "throttling.loginlock": LoginLock.objects.create(
                 scope="desk",
                 kind=LoginLock.Kind.ID,
@@ -562,6 +594,8 @@ class Objects:
             return str(self.notice.pk)
         if name == "token":  # applications/confirm/<str:token>/
             return confirmation_token(self.billing_notice)
+        if name == "pk" and route.startswith("support/inquiry/"):
+            return str(self.inquiry.pk)  # sent by none of the roles' browsers
         if name == "pk":  # desk/password/complete/<int:pk>/
             return str(self.application.pk)
         if name == "slot":  # desk/mail/<int:slot>/…

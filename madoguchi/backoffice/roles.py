@@ -46,6 +46,9 @@ READ = frozenset(
         "notices.view_publication",
         "faq.view_category",  # よくあるご質問 (S1, B3)
         "faq.view_question",
+        "inquiries.view_inquiry",  # お問い合わせ (S5): every role reads the queue
+        "inquiries.view_inquirynote",
+        "inquiries.view_inquiryreply",
     }
 )
 DESK_WORK = frozenset(
@@ -57,6 +60,8 @@ DESK_WORK = frozenset(
         "outbox.view_mail",  # every mail sent to customers, with its recipient and body
         "audit.view_auditentry",
         "throttling.view_loginlock",  # the logins locked now; its action lifts them
+        # お問い合わせ (S5): status, assignee, internal notes and the reply mailed to the customer.
+        "inquiries.handle_inquiry",
     }
 )
 ADMINISTRATION = frozenset(
@@ -101,7 +106,7 @@ ETSURAN = Role("etsuran", "閲覧", "ご契約・お申込み・メールアカ�
 UKETSUKE = Role(
     "uketsuke",
     "受付",
-    "閲覧に加えて、お申込みの処理・失敗、ログインロック解除、受信メールと監査ログの閲覧",
+    "閲覧に加えて、お申込みの処理・失敗、お問い合わせへの対応、ログインロック解除、受信メールと監査ログの閲覧",
     READ | DESK_WORK,
 )
 KANRISHA = Role(

@@ -5,5 +5,7 @@ from madoguchi.inquiries import views
 app_name = "inquiries"
 
 urlpatterns = [
-    path("", views.input, name="input"),
+    path("", views.inquiry_input, name="input"),
+    path("confirm/", views.inquiry_confirm, name="confirm"),
+    path("complete/<int:pk>/", views.inquiry_complete, name="complete"),
 ]

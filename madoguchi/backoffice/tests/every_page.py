@@ -18,6 +18,8 @@ from madoguchi.cancellation.models import CancellationChoice
 from madoguchi.contracts.models import PhonePage
 from madoguchi.contracts.tests.factories import phone_pages
 from madoguchi.faq.tests.factories import QuestionFactory
+from madoguchi.inquiries.models import Inquiry
+from madoguchi.inquiries.seed import ensure_inquiries
 from madoguchi.mailboxes.models import AccountName
 from madoguchi.mailcatcher.services import store_mail
 from madoguchi.notices import services as notices
@@ -111,6 +113,9 @@ def make_objects(customer, operator) -> dict:
     return {
         "faq.category": faq_question.category,
         "faq.question": faq_question,
+    ensure_inquiries()  # one answered, with a note and a reply: every part of its page
+    return {
+        "inquiries.inquiry": Inquiry.objects.get(submission_key="demo-inquiry-3"),
         "cancellation.cancellationchoice": CancellationChoice.objects.get_or_create(
             item="reason", label="その他"
         )[0],

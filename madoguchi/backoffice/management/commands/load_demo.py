@@ -18,6 +18,7 @@ from madoguchi.cancellation.seed import ensure_choices
 from madoguchi.cancellation.services import submit_cancellation
 from madoguchi.contracts.models import Contract, User
 from madoguchi.faq.seed import ensure_faq
+from madoguchi.inquiries.seed import ensure_inquiries
 from madoguchi.mailboxes.models import AccountName, Mailbox
 from madoguchi.notices.seed import ensure_notices, ensure_products
 from madoguchi.provisioning.services import (
@@ -168,6 +169,8 @@ def load_demo() -> None:
             is_staff=True,
         )
         user.groups.add(Group.objects.get(name=role.name))
+    # After the products (and the operators who answered the demo inquiries).
+    ensure_inquiries()
 
 
 def load_demo_mailboxes() -> None:

@@ -1,0 +1,1 @@
+from madoguchi.testing.workers import database_tasks, processes  # noqa: F401

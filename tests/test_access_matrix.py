@@ -37,11 +37,10 @@ from madoguchi.inquiries.services import submit_inquiry
 from madoguchi.mailboxes.models import AccountName
 from madoguchi.mailboxes.tests.factories import MailboxFactory, submit
 from madoguchi.mailcatcher.models import CaughtMail
-from madoguchi.notices.models import Product
-from madoguchi.notices.tests.make import make_notice
 from madoguchi.notices import services as notices
-from madoguchi.notices.models import Notice
+from madoguchi.notices.models import Notice, Product
 from madoguchi.notices.seed import ensure_products
+from madoguchi.notices.tests.make import make_notice
 from madoguchi.outbox.services import enqueue_mail
 from madoguchi.payments.providers import Card
 from madoguchi.payments.services import submit_card_change
@@ -200,7 +199,6 @@ MATRIX: dict[str, dict[str, dict]] = {
     "notices:ical": {"GET": each(200)},
     "notices:ical_product": {"GET": each(200)},
     "notices:detail": {"GET": each(200)},  # a public notice (members-only: see below)
-    "inquiries:input": {"GET": each(200)},
     # お問い合わせ (S5): open to everyone; an empty POST gets the form's messages; no draft:
     # back to the input step; the completion page only for the browser that sent it.
     "inquiries:input": {"GET": each(200), "POST": each(200)},

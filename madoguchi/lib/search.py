@@ -23,6 +23,8 @@ MIN_TERM_LENGTH = 1
 def fold(text: str) -> str:
     """The form both sides of a search are compared in."""
     text = unicodedata.normalize("NFKC", text or "")
+    # Control characters match nothing (and PostgreSQL refuses a NUL in a query).
+    text = "".join(c if c.isspace() or unicodedata.category(c) != "Cc" else " " for c in text)
     text = jaconv.kata2hira(text.lower())
     # Collapse every kind of white space into one space.
     return " ".join(text.split())

@@ -110,11 +110,10 @@ def make_objects(customer, operator) -> dict:
         ip="192.0.2.20",
     )
     faq_question = QuestionFactory(question="パスワードを忘れました。", answer="**回答**です。")
+    ensure_inquiries()  # one answered, with a note and a reply: every part of its page
     return {
         "faq.category": faq_question.category,
         "faq.question": faq_question,
-    ensure_inquiries()  # one answered, with a note and a reply: every part of its page
-    return {
         "inquiries.inquiry": Inquiry.objects.get(submission_key="demo-inquiry-3"),
         "cancellation.cancellationchoice": CancellationChoice.objects.get_or_create(
             item="reason", label="その他"

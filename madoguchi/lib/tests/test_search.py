@@ -28,3 +28,7 @@ def test_s1_search_drops_symbol_only_terms_and_bounds_the_query():
     assert terms("%%% ___ !!!") == []
     assert len(terms(" ".join(f"語{i}" for i in range(50)))) == MAX_TERMS
     assert sum(len(term) for term in terms("あ" * 10_000)) <= 100
+
+
+def test_s1_search_control_characters_split_terms_and_never_reach_the_database():
+    assert terms("パス\x00ワード\x1b") == [fold("パス"), fold("ワード")]

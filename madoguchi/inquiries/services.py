@@ -17,6 +17,7 @@ from madoguchi.contracts.models import Contract, User
 from madoguchi.inquiries.categories import BY_CODE
 from madoguchi.inquiries.models import Inquiry, InquiryCounter, InquiryNote, InquiryReply
 from madoguchi.lib.dates import format_datetime
+from madoguchi.lib.drafts import DuplicateSubmission
 from madoguchi.notices.models import Product
 from madoguchi.outbox.services import enqueue_mail
 
@@ -59,11 +60,11 @@ class TooManyInquiries(InquiryRefused):
     """A limit per address or per client is reached (answered with 429)."""
 
 
-class DuplicateInquiry(Exception):
+class DuplicateInquiry(DuplicateSubmission):
     """The draft was submitted already (the other click of a double click, X2)."""
 
     def __init__(self, inquiry: Inquiry):
-        super().__init__(inquiry.number)
+        super().__init__(inquiry)
         self.inquiry = inquiry
 
 

@@ -2,7 +2,6 @@
 
 import logging
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,7 +14,7 @@ from madoguchi.inquiries import services
 from madoguchi.inquiries.categories import CATEGORIES, label
 from madoguchi.inquiries.forms import InquiryForm
 from madoguchi.inquiries.models import Inquiry
-from madoguchi.lib.drafts import SUBMITTED_KEY, Flow
+from madoguchi.lib.drafts import SUBMITTED_KEY, Flow, Refused
 
 logger = logging.getLogger(__name__)
 
@@ -103,24 +102,25 @@ def inquiry_confirm(request):
         if draft is None:
             return redirect("inquiries:input")
         return render(request, "inquiries/confirm.html", _confirm_context(request, draft))
-    draft = FLOW.take(request)
-    if not isinstance(draft, dict):
-        return draft
-    try:
-        inquiry = services.submit_inquiry(
+    return FLOW.submit(
+        request,
+        lambda draft: services.submit_inquiry(
             values=draft, user=request.user, submission_key=draft["key"], ip=client_ip(request)
-        )
-    except services.DuplicateInquiry as duplicate:
-        inquiry = duplicate.inquiry  # the other click of a double click got there first (X2)
-    except services.TooManyInquiries as limited:
-        FLOW.restore(request, draft)
-        context = _confirm_context(request, draft, limited=limited)
-        return render(request, "inquiries/confirm.html", context, status=429)
-    except services.InquiryRefused as refused:
-        FLOW.restore(request, draft)
-        messages.error(request, refused.message)
-        return redirect("inquiries:input")
-    return FLOW.submitted(request, draft, inquiry)
+        ),
+        refused=[
+            # Over a limit: the confirm page again, saying when to try again.
+            Refused(
+                services.TooManyInquiries,
+                respond=lambda draft, limited: render(
+                    request,
+                    "inquiries/confirm.html",
+                    _confirm_context(request, draft, limited=limited),
+                    status=429,
+                ),
+            ),
+            Refused(services.InquiryRefused),
+        ],
+    )
 
 
 @login_not_required

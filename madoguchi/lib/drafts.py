@@ -81,7 +81,8 @@ class DraftMiddleware:
 
 
 class DuplicateSubmission(Exception):
-    """The draft's key was submitted already: ``application`` is what that submission made."""
+    """The draft's key was submitted already: ``application`` is what that submission made
+    (an application, or any record with a ``number`` and a ``pk``, such as an inquiry)."""
 
     def __init__(self, application: "Application"):
         super().__init__(application.number)

@@ -18,6 +18,7 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
@@ -290,7 +291,9 @@ class NoticeAdmin(NoDelete, BackofficeAdmin):
                 ),
                 content_type="text/html; charset=utf-8",
             )
-        return HttpResponse(render_markdown(body), content_type="text/html; charset=utf-8")
+        # The public page's own partial: the preview is what the page will show.
+        html = render_to_string("notices/_body.html", {"body": body})
+        return HttpResponse(html, content_type="text/html; charset=utf-8")
 
     def has_update_permission(self, request, obj=None) -> bool:
         """May the operator add to a notice's status history (「状況を更新」, 管理者)?"""

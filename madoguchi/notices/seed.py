@@ -52,7 +52,7 @@ Kind, Status = Notice.Kind, Notice.Status
 DAY, HOUR = timedelta(days=1), timedelta(hours=1)
 NOTICES = [
     DemoNotice(
-        title="【工事】光アクセス 設備メンテナンス工事（東京都千代田区・中央区）",
+        title="光アクセス 設備メンテナンス工事（東京都千代田区・中央区）",
         kind=Kind.MAINTENANCE,
         status=Status.SCHEDULED,
         products=("fiber",),
@@ -68,7 +68,7 @@ NOTICES = [
         ends=7 * DAY + 4 * HOUR,
     ),
     DemoNotice(
-        title="【故障】メール 送受信がしにくい状況について",
+        title="メール 送受信がしにくい状況について",
         kind=Kind.OUTAGE,
         status=Status.OCCURRING,
         products=("mail",),
@@ -85,7 +85,7 @@ NOTICES = [
         ),
     ),
     DemoNotice(
-        title="【故障】050 IP電話 発着信ができない状況について（復旧済み）",
+        title="050 IP電話 発着信ができない状況について（復旧済み）",
         kind=Kind.OUTAGE,
         status=Status.RECOVERED,
         products=("ip-phone",),
@@ -100,7 +100,7 @@ NOTICES = [
         ),
     ),
     DemoNotice(
-        title="【工事】DNS サーバー更改工事（中止）",
+        title="DNS サーバー更改工事（中止）",
         kind=Kind.MAINTENANCE,
         status=Status.CANCELLED,
         products=("dns",),
@@ -111,7 +111,7 @@ NOTICES = [
         updates=((-1 * DAY, Status.CANCELLED, "工事を中止しました。"),),
     ),
     DemoNotice(
-        title="【工事】光アクセス 収容局の設備増強工事（ご契約者さま向け）",
+        title="光アクセス 収容局の設備増強工事（ご契約者さま向け）",
         kind=Kind.MAINTENANCE,
         status=Status.SCHEDULED,
         products=("fiber",),

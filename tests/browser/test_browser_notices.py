@@ -33,7 +33,7 @@ def expect_no_horizontal_scroll(page: Page, what: str) -> None:
 def notices():
     now = timezone.now()
     make_notice(
-        "【工事】光アクセス 設備メンテナンス工事",
+        "光アクセス 設備メンテナンス工事",
         products=("fiber",),
         area="東京都千代田区・中央区",
         body="工事時間中、**最大30分程度**インターネットに接続できなくなります。",
@@ -41,13 +41,13 @@ def notices():
         ends_at=now + timedelta(days=7, hours=4),
     )
     make_notice(
-        "【工事】DNS サーバー更改工事（中止）",
+        "DNS サーバー更改工事（中止）",
         status=Status.CANCELLED,
         products=("dns",),
         area="全国",
     )
     return make_notice(
-        "【故障】メール 送受信がしにくい状況について"
+        "メール 送受信がしにくい状況について"
         "（長い件名が折り返されることを確かめるための件名）",
         kind=Kind.OUTAGE,
         status=Status.RECOVERED,

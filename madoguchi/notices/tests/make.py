@@ -12,7 +12,7 @@ DEFAULT_STATUS = {Kind.MAINTENANCE: Status.SCHEDULED, Kind.OUTAGE: Status.OCCURR
 
 
 def make_notice(
-    title: str = "【工事】光アクセス 設備工事",
+    title: str = "光アクセス 設備工事",
     *,
     kind: str = Kind.MAINTENANCE,
     status: str | None = None,

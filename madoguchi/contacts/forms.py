@@ -2,7 +2,7 @@
 
 from django import forms
 
-from madoguchi.lib.forms import reject_control_characters
+from madoguchi.lib.forms import PlainTextMixin, email_address_field, field_messages
 from madoguchi.lib.japanese import KatakanaField, PhoneField
 
 MISMATCH = "メールアドレスとメールアドレス（確認用）が一致しません。"
@@ -14,24 +14,6 @@ MARKUP = "<>"
 
 def markup_message(label: str) -> str:
     return f"{label}に使用できない文字（< >）が含まれています。"
-
-
-def _messages(label: str, limit: int) -> dict:
-    return {
-        "required": f"{label}を入力してください。",
-        "max_length": f"{label}は{limit}文字以内で入力してください。",
-    }
-
-
-class PlainTextMixin:
-    """Control and format characters (NUL among them) and garbled input are refused first,
-    with the field's own message and nothing else: no rule of the field reads them."""
-
-    def to_python(self, value):
-        value = super().to_python(value)
-        if value:
-            reject_control_characters(value, str(self.label))
-        return value
 
 
 class TextField(PlainTextMixin, forms.CharField):
@@ -49,46 +31,30 @@ class JapanesePhoneField(PlainTextMixin, PhoneField):
     pass
 
 
-class AddressField(PlainTextMixin, forms.EmailField):
-    pass
-
-
 def text_field(label: str, limit: int, *, required: bool = True, **attrs) -> TextField:
     return TextField(
         label=label,
         max_length=limit,
         required=required,
-        error_messages=_messages(label, limit),
+        error_messages=field_messages(label, limit),
         widget=forms.TextInput(attrs=attrs),
-    )
-
-
-def address_field(label: str) -> AddressField:
-    return AddressField(
-        label=label,
-        max_length=254,
-        error_messages={
-            **_messages(label, 254),
-            "invalid": f"{label}を正しい形式（例：taro@example.co.jp）で入力してください。",
-        },
-        widget=forms.EmailInput(attrs={"autocomplete": "email", "autocapitalize": "none"}),
     )
 
 
 class ContactPersonForm(forms.Form):
     name = text_field("氏名", 50, autocomplete="name")
     kana = KanaField(
-        label="氏名（カナ）", max_length=50, error_messages=_messages("氏名（カナ）", 50)
+        label="氏名（カナ）", max_length=50, error_messages=field_messages("氏名（カナ）", 50)
     )
     department = text_field("部署名", 100, required=False, autocomplete="organization-title")
     phone = JapanesePhoneField(
         label="電話番号",
         max_length=20,
-        error_messages=_messages("電話番号", 20),
+        error_messages=field_messages("電話番号", 20),
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
     )
-    email = address_field("メールアドレス")
-    email_confirm = address_field("メールアドレス（確認用）")
+    email = email_address_field("メールアドレス")
+    email_confirm = email_address_field("メールアドレス（確認用）")
 
     def __init__(self, *args, current: dict, **kwargs):
         super().__init__(*args, **kwargs)

@@ -8,7 +8,7 @@ from django import forms
 from madoguchi.inquiries.categories import CHOICES
 from madoguchi.inquiries.models import Inquiry
 from madoguchi.inquiries.services import login_refusal
-from madoguchi.lib.forms import NULL_CHARACTERS, reject_control_characters
+from madoguchi.lib.forms import email_address_field, field_messages, reject_control_characters
 from madoguchi.lib.japanese import PhoneField
 from madoguchi.notices.models import Product
 
@@ -17,14 +17,6 @@ CONTRACT_NUMBER = "お客様番号は「N」と数字9桁（例：N230110835）�
 CONTRACT_NUMBER_RE = re.compile(r"N\d{9}")
 SUBJECT_LINE_BREAK = "件名に改行は使用できません。1行で入力してください。"
 HONEYPOT = "website"
-
-
-def _messages(label: str, limit: int) -> dict:
-    return {
-        "required": f"{label}を入力してください。",
-        "max_length": f"{label}は{limit}文字以内で入力してください。",
-        NULL_CHARACTERS: f"{label}に使用できない制御文字が含まれています。",
-    }
 
 
 class SingleLineField(forms.CharField):
@@ -77,28 +69,6 @@ class ContractNumberField(SingleLineField):
         return folded
 
 
-class AddressField(forms.EmailField):
-    """An address to answer to (Django's EmailField: one address, no line breaks)."""
-
-    def to_python(self, value):
-        value = super().to_python(value)
-        if value:
-            reject_control_characters(value, str(self.label))
-        return value
-
-
-def address_field(label: str) -> AddressField:
-    return AddressField(
-        label=label,
-        max_length=254,
-        error_messages={
-            **_messages(label, 254),
-            "invalid": f"{label}を正しい形式（例：taro@example.co.jp）で入力してください。",
-        },
-        widget=forms.EmailInput(attrs={"autocomplete": "email", "autocapitalize": "none"}),
-    )
-
-
 class ProductChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         return obj.name
@@ -124,34 +94,34 @@ class InquiryForm(forms.Form):
         label="件名",
         max_length=100,
         line_break_message=SUBJECT_LINE_BREAK,
-        error_messages=_messages("件名", 100),
+        error_messages=field_messages("件名", 100),
     )
     body = MultiLineField(
         label="お問い合わせ内容",
         max_length=4000,
-        error_messages=_messages("お問い合わせ内容", 4000),
+        error_messages=field_messages("お問い合わせ内容", 4000),
         widget=forms.Textarea(attrs={"rows": 10}),
     )
     name = SingleLineField(
         label="お名前",
         max_length=50,
-        error_messages=_messages("お名前", 50),
+        error_messages=field_messages("お名前", 50),
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
-    email = address_field("メールアドレス")
-    email_confirm = address_field("メールアドレス（確認用）")
+    email = email_address_field("メールアドレス")
+    email_confirm = email_address_field("メールアドレス（確認用）")
     phone = InquiryPhoneField(
         label="電話番号",
         max_length=20,
         required=False,
-        error_messages=_messages("電話番号", 20),
+        error_messages=field_messages("電話番号", 20),
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
     )
     contract_number = ContractNumberField(
         label="お客様番号",
         max_length=20,
         required=False,
-        error_messages=_messages("お客様番号", 20),
+        error_messages=field_messages("お客様番号", 20),
         widget=forms.TextInput(attrs={"autocapitalize": "characters"}),
     )
     # The honeypot: hidden from people by the stylesheet (class ``trap``), left empty by
@@ -241,7 +211,7 @@ class NoteForm(forms.Form):
         help_text="お客様には表示・送信されません。",
         max_length=2000,
         error_messages={
-            **_messages("内部メモ", 2000),
+            **field_messages("内部メモ", 2000),
             "required": "内部メモを入力してください。",
         },
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -257,7 +227,7 @@ class ReplyForm(forms.Form):
         help_text="お客様にメールで送信されます。",
         max_length=4000,
         error_messages={
-            **_messages("返信内容", 4000),
+            **field_messages("返信内容", 4000),
             "required": "返信内容を入力してください。",
         },
         widget=forms.Textarea(attrs={"rows": 10}),

@@ -31,6 +31,42 @@ def reject_control_characters(value: str, label: str) -> str:
 NULL_CHARACTERS = "null_characters_not_allowed"
 
 
+def field_messages(label: str, limit: int) -> dict:
+    """A text field's messages, naming it: required, too long, NUL."""
+    return {
+        "required": f"{label}を入力してください。",
+        "max_length": f"{label}は{limit}文字以内で入力してください。",
+        NULL_CHARACTERS: control_characters_message(label),
+    }
+
+
+class PlainTextMixin:
+    """Control and format characters (NUL among them) and garbled input are refused first,
+    with the field's own message and nothing else: no rule of the field reads them."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value:
+            reject_control_characters(value, str(self.label))
+        return value
+
+
+class EmailAddressField(PlainTextMixin, forms.EmailField):
+    """One mail address (Django's EmailField: no line breaks, so none reaches a header)."""
+
+
+def email_address_field(label: str) -> EmailAddressField:
+    return EmailAddressField(
+        label=label,
+        max_length=254,
+        error_messages={
+            **field_messages(label, 254),
+            "invalid": f"{label}を正しい形式（例：taro@example.co.jp）で入力してください。",
+        },
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autocapitalize": "none"}),
+    )
+
+
 class FormRenderer(DjangoTemplates):
     """Django's form renderer, except that no widget carries ``maxlength`` (``FORM_RENDERER``).
 

@@ -47,8 +47,7 @@ def notices():
         area="全国",
     )
     return make_notice(
-        "メール 送受信がしにくい状況について"
-        "（長い件名が折り返されることを確かめるための件名）",
+        "メール 送受信がしにくい状況について（長い件名が折り返されることを確かめるための件名）",
         kind=Kind.OUTAGE,
         status=Status.RECOVERED,
         products=("mail", "dns"),

@@ -29,3 +29,15 @@ def desk_login_required(view):
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+# The kinds of login the support site serves: a desk credential carries over (S2).
+CUSTOMER_KINDS = frozenset({User.Kind.DESK, User.Kind.SUPPORT})
+
+
+def is_customer(user) -> bool:
+    """A logged-in customer of the support site: a support ID, or the desk credential of a
+    contract that has not ended (an ended contract's session is no customer's)."""
+    if not (user and user.is_authenticated and user.kind in CUSTOMER_KINDS):
+        return False
+    return user.kind != User.Kind.DESK or not user.contract.is_ended

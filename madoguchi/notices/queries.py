@@ -9,8 +9,8 @@ the page nor its title (404, not 403).
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from madoguchi.contracts.access import is_customer
 from madoguchi.notices.models import Notice
-from madoguchi.support.access import is_customer
 
 # How many current notices the support top page lists.
 TOP_PAGE_NOTICES = 10

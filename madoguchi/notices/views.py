@@ -4,11 +4,11 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 
+from madoguchi.contracts.access import is_customer
 from madoguchi.notices.display import window, with_windows
 from madoguchi.notices.filters import NoticeFilterForm
 from madoguchi.notices.models import Product
 from madoguchi.notices.queries import visible_notices
-from madoguchi.support.access import is_customer
 
 PER_PAGE = 20
 

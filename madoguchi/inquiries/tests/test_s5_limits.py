@@ -2,9 +2,11 @@
 and nothing typed reaches a mail header."""
 
 from datetime import timedelta
+from io import StringIO
 
 import pytest
 import time_machine
+from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
@@ -194,3 +196,19 @@ def test_s5_nothing_typed_reaches_a_mail_header(
     headers = mail.raw.split(b"\r\n\r\n", 1)[0].decode()
     assert "victim" not in headers and "attacker" not in headers
     assert "Bcc: victim@example.org" in mail.text
+
+
+def test_s5_the_periodic_command_forgets_client_addresses_without_new_inquiries():
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        send(Client(REMOTE_ADDR="198.51.100.60"), address(1))
+    with time_machine.travel(start + timedelta(minutes=30), tick=False):
+        send(Client(REMOTE_ADDR="198.51.100.61"), address(2))
+    out = StringIO()
+    with time_machine.travel(start + timedelta(minutes=61), tick=False):
+        call_command("forget_inquiry_addresses", stdout=out)
+    assert list(Inquiry.objects.order_by("pk").values_list("client_ip", flat=True)) == [
+        None,
+        "198.51.100.61",
+    ]
+    assert "1 inquiry" in out.getvalue()

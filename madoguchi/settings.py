@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "madoguchi.notices",
     "madoguchi.faq",
     "madoguchi.inquiries",
+    "madoguchi.supportid",
+    "madoguchi.alerts",
 ]
 
 MIDDLEWARE = [
@@ -252,6 +254,15 @@ MAILBOX_NAME_LOOKUPS_PER_HOUR = env_int("MAILBOX_NAME_LOOKUPS_PER_HOUR", 30, min
 # within an hour (no mail bombing through the form; the operators' queue is not flooded).
 INQUIRY_LIMIT_PER_ADDRESS = env_int("INQUIRY_LIMIT_PER_ADDRESS", 5, minimum=1)
 INQUIRY_LIMIT_PER_CLIENT = env_int("INQUIRY_LIMIT_PER_CLIENT", 10, minimum=1)
+# お客さまサポートID (S2) and 工事・故障情報メール destinations (S3): how long mailed links
+# stay valid, and how often one client address, and one mail address, may use a form that
+# mails an address someone typed (registration, password reset, ID reminder, destination add)
+# within an hour (madoguchi.throttling.rates).
+SUPPORT_ID_CONFIRM_HOURS = env_int("SUPPORT_ID_CONFIRM_HOURS", 24, minimum=1)
+SUPPORT_ID_RESET_MINUTES = env_int("SUPPORT_ID_RESET_MINUTES", 60, minimum=5)
+DESTINATION_CONFIRM_MINUTES = env_int("DESTINATION_CONFIRM_MINUTES", 30, minimum=5)
+MAIL_FORM_LIMIT_PER_CLIENT = env_int("MAIL_FORM_LIMIT_PER_CLIENT", 20, minimum=1)
+MAIL_FORM_LIMIT_PER_ADDRESS = env_int("MAIL_FORM_LIMIT_PER_ADDRESS", 5, minimum=1)
 # SHA-512-crypt rounds of the network credential published for FreeRADIUS (PAP).
 RADIUS_CRYPT_ROUNDS = env_int("RADIUS_CRYPT_ROUNDS", 100_000, minimum=1000)
 

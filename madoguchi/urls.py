@@ -18,6 +18,8 @@ urlpatterns = [
     path("support/faq/", include("madoguchi.faq.urls")),
     path("support/notices/", include("madoguchi.notices.urls")),
     path("support/inquiry/", include("madoguchi.inquiries.urls")),
+    path("support/mymenu/mail/", include("madoguchi.alerts.urls")),
+    path("support/", include("madoguchi.supportid.urls")),
     path("support/", include("madoguchi.support.urls")),
     path("backoffice/", backoffice_site.urls),
 ]

@@ -111,15 +111,21 @@ class Contract(models.Model):
 
 
 class User(AbstractUser):
-    """Everyone who logs in: desk credentials, support IDs and operators.
+    """Everyone who logs in: desk credentials, support IDs, ISP mailboxes and operators.
 
     A desk credential's username is ``<認証ID>@<realm>``; its password is also the
-    network authentication (PPPoE) password that provisioning publishes to RADIUS.
+    network authentication (PPPoE) password that provisioning publishes to RADIUS. A support
+    ID's username is ``support:<random>`` (its address is ``supportid.SupportAccount.email``);
+    a mailbox login's is ``mailbox:<address>`` with no usable password (the mail password in
+    ``virtual_users`` is checked, see ``supportid.backends``).
     """
 
     class Kind(models.TextChoices):
         DESK = "desk", _("カスタマサポートデスク")
         SUPPORT = "support", _("お客さまサポートID")
+        # A mailbox of the ISP logged in to the support site with its mail password (S2);
+        # the row exists for the session, and follows the mailbox's contract.
+        MAILBOX = "mailbox", _("メールアドレス（プロバイダ）")
         OPERATOR = "operator", _("オペレーター")
 
     kind = models.CharField(_("種別"), max_length=10, choices=Kind, default=Kind.OPERATOR)
@@ -140,8 +146,8 @@ class User(AbstractUser):
         verbose_name_plural = _("ログインアカウント")
         constraints = [
             models.CheckConstraint(
-                condition=Q(kind="desk", contract__isnull=False)
-                | (~Q(kind="desk") & Q(contract__isnull=True)),
+                condition=Q(kind__in=["desk", "mailbox"], contract__isnull=False)
+                | (Q(kind__in=["support", "operator"]) & Q(contract__isnull=True)),
                 name="user_desk_has_contract",
             ),
             models.UniqueConstraint(

@@ -71,3 +71,25 @@ class LoginLock(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope} {self.get_kind_display()} {self.username or self.key}"
+
+
+class RequestCount(models.Model):
+    """How often one client or one address used a mail-sending form within one hour (S2, S3).
+
+    ``key`` is a keyed digest of the client address or the mail address, never the value
+    itself; rows of past windows are purged with the login rows.
+    """
+
+    action = models.CharField(_("操作"), max_length=40)
+    key = models.CharField(_("キー（ダイジェスト）"), max_length=64)
+    window_start = models.DateTimeField(_("集計開始"))
+    count = models.PositiveIntegerField(_("回数"), default=0)
+
+    class Meta:
+        verbose_name = _("送信回数")
+        verbose_name_plural = _("送信回数")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["action", "key", "window_start"], name="request_count_one_per_window"
+            ),
+        ]

@@ -93,3 +93,6 @@ class RequestCount(models.Model):
                 fields=["action", "key", "window_start"], name="request_count_one_per_window"
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.window_start:%Y-%m-%d %H:%M} {self.count}"

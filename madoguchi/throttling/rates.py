@@ -3,8 +3,8 @@
 A registration, a password reset, an ID reminder or a destination add mails an address the
 visitor chose. ``take`` counts one use per client address and per mail address in the
 current hour (a fixed window) and refuses once either reached its limit, so nobody can mail-
-bomb an address, or flood the outbox, through these forms. Counting is one atomic UPDATE per
-key, so two requests at once never both pass the last free use.
+bomb an address, or flood the outbox, through these forms. Each key's row is locked while it
+is counted, so two requests at once never both pass the last free use.
 
 Keys are stored as keyed digests (HMAC with the secret key): the table never holds the
 addresses people typed.
@@ -17,7 +17,6 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from madoguchi.throttling.models import RequestCount
@@ -47,18 +46,27 @@ def _window_start(now: datetime) -> datetime:
 
 
 def _count(action: str, key: str, window_start: datetime) -> int:
-    """Add one use to the row of (action, key, window) and return the new count."""
-    rows = RequestCount.objects.filter(action=action, key=key, window_start=window_start)
-    if not rows.update(count=F("count") + 1):
-        try:
-            with transaction.atomic():
-                RequestCount.objects.create(
-                    action=action, key=key, window_start=window_start, count=1
-                )
-                return 1
-        except IntegrityError:  # created by a request at the same moment
-            rows.update(count=F("count") + 1)
-    return rows.values_list("count", flat=True).get()
+    """Add one use to the row of (action, key, window) and return the new count.
+
+    The row is locked while it is counted, so the count returned is this use's own.
+    """
+    rows = RequestCount.objects.select_for_update().filter(
+        action=action, key=key, window_start=window_start
+    )
+    with transaction.atomic():
+        row = rows.first()
+        if row is None:
+            try:
+                with transaction.atomic():
+                    RequestCount.objects.create(
+                        action=action, key=key, window_start=window_start, count=1
+                    )
+                    return 1
+            except IntegrityError:  # created by a request at the same moment
+                row = rows.get()
+        row.count += 1
+        row.save(update_fields=["count"])
+        return row.count
 
 
 def take(

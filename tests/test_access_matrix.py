@@ -45,6 +45,7 @@ from madoguchi.outbox.services import enqueue_mail
 from madoguchi.payments.providers import Card
 from madoguchi.payments.services import submit_card_change
 from madoguchi.provisioning.models import BillingChange, RadCheck, VirtualUser
+from madoguchi.supportid.tests.admin_data import make_account, make_destination
 from madoguchi.throttling.models import LoginLock
 
 OPERATORS = ("etsuran", "uketsuke", "kanrisha")  # 閲覧, 受付, 管理者 (B5), lowest first
@@ -409,6 +410,21 @@ MATRIX: dict[str, dict[str, dict]] = {
             for action in ("handle", "note", "reply")
         },
     ),
+    # お客さまサポートID (S2): every role reads them; nobody adds, edits or deletes one here.
+    **admin_model("supportid_supportaccount"),
+    # Their destinations (S3): every role reads them; 受付 and up press 「配信停止」/「配信再開」,
+    # a POST that goes back to the destination's page.
+    **admin_model(
+        "alerts_destination",
+        extra={
+            f"backoffice:alerts_destination_{action}": backoffice(
+                405,
+                post=Redirect("/backoffice/alerts/destination/{object_id}/change/"),
+                post_least="uketsuke",
+            )
+            for action in ("suspend", "resume")
+        },
+    ),
 }
 
 
@@ -530,8 +546,13 @@ class Objects:
             submission_key="matrix-inquiry",
             ip=None,
         )
+        # A support ID with a destination (S2, S3), for the back office's pages.
+        self.support_account = make_account("matrix-support@example.com")
+        self.destination = make_destination(self.support_account, 1, "matrix-dest@example.com")
         # Per admin model: the object whose pages are opened.
         self.by_model = {
+            "supportid.supportaccount": self.support_account,
+            "alerts.destination": self.destination,
             "faq.category": self.faq_question.category,
             "faq.question": self.faq_question,
             "contracts.contract": customer.contract,

@@ -17,6 +17,7 @@ class BackofficeOperation(Permission):
         permissions = [
             ("process_application", _("お申込みを処理する・失敗にする")),
             ("unlock_login", _("ログインロックを解除する")),
+            ("change_delivery", _("配信先の配信を停止・再開する")),
         ]
         verbose_name = _("バックオフィスの操作")
         verbose_name_plural = _("バックオフィスの操作")

@@ -22,6 +22,7 @@ from madoguchi.audit.services import record_audit
 # Operations that belong to no single model (``BackofficeOperation``).
 PROCESS_APPLICATION = "backoffice.process_application"  # 「処理する」「完了にする」「失敗にする」
 UNLOCK_LOGIN = "backoffice.unlock_login"  # 「ログインロック解除」
+CHANGE_DELIVERY = "backoffice.change_delivery"  # a destination's 「配信停止」「配信再開」 (S3)
 
 ROLE_CHANGE_ACTION = "account.role"
 
@@ -49,6 +50,8 @@ READ = frozenset(
         "inquiries.view_inquiry",  # お問い合わせ (S5): every role reads the queue
         "inquiries.view_inquirynote",
         "inquiries.view_inquiryreply",
+        "supportid.view_supportaccount",  # お客さまサポートID (S2): never a password or token
+        "alerts.view_destination",  # their 工事・故障情報メール destinations (S3)
     }
 )
 DESK_WORK = frozenset(
@@ -62,6 +65,8 @@ DESK_WORK = frozenset(
         "throttling.view_loginlock",  # the logins locked now; its action lifts them
         # お問い合わせ (S5): status, assignee, internal notes and the reply mailed to the customer.
         "inquiries.handle_inquiry",
+        # 配信停止 / 配信再開 of a support ID's destination (S3), audited (X7).
+        CHANGE_DELIVERY,
     }
 )
 ADMINISTRATION = frozenset(
@@ -106,7 +111,8 @@ ETSURAN = Role("etsuran", "閲覧", "ご契約・お申込み・メールアカ�
 UKETSUKE = Role(
     "uketsuke",
     "受付",
-    "閲覧に加えて、お申込みの処理・失敗、お問い合わせへの対応、ログインロック解除、受信メールと監査ログの閲覧",
+    "閲覧に加えて、お申込みの処理・失敗、お問い合わせへの対応、配信先の配信停止・再開、ログインロック解除、"
+    "受信メールと監査ログの閲覧",
     READ | DESK_WORK,
 )
 KANRISHA = Role(

@@ -9,6 +9,8 @@ from django.core.mail import EmailMessage
 from django.urls import reverse
 from django.utils import timezone
 
+from madoguchi.alerts import services as alerts
+from madoguchi.alerts.models import Destination
 from madoguchi.applications.mails import mail_context
 from madoguchi.applications.tests.factories import ApplicationFactory
 from madoguchi.audit.services import record_audit
@@ -28,6 +30,7 @@ from madoguchi.notices.seed import ensure_products
 from madoguchi.outbox.services import enqueue_mail
 from madoguchi.provisioning.models import BillingChange, RadCheck, VirtualUser
 from madoguchi.provisioning.services import network_password_hash, set_radius_password
+from madoguchi.supportid.seed import ensure_support_ids
 from madoguchi.throttling.models import LoginLock
 
 
@@ -111,7 +114,18 @@ def make_objects(customer, operator) -> dict:
     )
     faq_question = QuestionFactory(question="パスワードを忘れました。", answer="**回答**です。")
     ensure_inquiries()  # one answered, with a note and a reply: every part of its page
+    # お客さまサポートID (S2) with settings and destinations (S3); one destination suspended,
+    # so the page shows its reason and date and the 「配信再開」 button.
+    support_account = ensure_support_ids()
+    destinations = list(support_account.destinations.order_by("slot"))
+    alerts.suspend_destination(
+        destinations[1], reason=Destination.Reason.BOUNCES, actor=None, ip=None
+    )
     return {
+        "supportid.supportaccount": support_account,
+        "alerts.destination": destinations[0],
+        "alerts.destination:suspended": destinations[1],
+        "alerts.destination:pending": destinations[2],
         "faq.category": faq_question.category,
         "faq.question": faq_question,
         "inquiries.inquiry": Inquiry.objects.get(submission_key="demo-inquiry-3"),

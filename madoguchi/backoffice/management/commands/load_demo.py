@@ -27,6 +27,7 @@ from madoguchi.provisioning.services import (
     put_mailbox,
     set_radius_password,
 )
+from madoguchi.supportid.seed import ensure_support_ids
 
 DEMO_MAIL_PASSWORD = "Demo-mail-123"  # mail password of the demo mailboxes
 DEMO_PASSWORD = "Demo-123"
@@ -158,6 +159,8 @@ def load_demo() -> None:
     ensure_products()
     ensure_notices()
     ensure_faq()
+    # お客さまサポートID (S2) and its 工事・故障情報メール settings (S3), after the products.
+    ensure_support_ids()
     for username, password, role in OPERATORS:
         if User.objects.filter(username=username).exists():
             continue

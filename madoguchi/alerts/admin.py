@@ -1,0 +1,183 @@
+"""Back office: the destinations of 工事・故障情報メール (S3) — the list, each read only, and
+an operator's 配信停止 / 配信再開 (受付 and up, ``backoffice.change_delivery``).
+
+Both go through ``alerts.services`` (the row locked, one audit row each, X7); a destination
+that is not in the state the operation needs is left as it is and counted apart.
+"""
+
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils.decorators import method_decorator
+from django.utils.html import format_html
+from django.views.decorators.http import require_POST
+
+from madoguchi.alerts import services
+from madoguchi.alerts.display import destination_status
+from madoguchi.alerts.models import Destination
+from madoguchi.audit.services import client_ip
+from madoguchi.backoffice.roles import CHANGE_DELIVERY
+from madoguchi.backoffice.site import BackofficeAdmin, ReadOnlyAdminMixin, backoffice_site
+from madoguchi.lib.dates import format_datetime
+
+
+def suspend(request, destinations) -> tuple[int, int]:
+    """配信停止 by an operator; (changed, left as they were: not 有効)."""
+    changed = sum(
+        services.suspend_destination(
+            destination,
+            reason=Destination.Reason.OPERATOR,
+            actor=request.user,
+            ip=client_ip(request),
+        )
+        for destination in destinations
+    )
+    return changed, len(destinations) - changed
+
+
+def resume(request, destinations) -> tuple[int, int]:
+    """配信再開 by an operator; (changed, left as they were: not 配信停止)."""
+    changed = sum(
+        services.resume_destination(destination, actor=request.user, ip=client_ip(request))
+        for destination in destinations
+    )
+    return changed, len(destinations) - changed
+
+
+@admin.register(Destination, site=backoffice_site)
+class DestinationAdmin(ReadOnlyAdminMixin, BackofficeAdmin):
+    change_form_template = "alerts/admin/destination_change_form.html"
+    list_display = ["address", "support_id", "state", "reason", "suspended"]
+    list_filter = ["status", "suspension_reason"]
+    list_select_related = ["account"]
+    search_fields = ["address", "account__email"]
+    search_help_text = "配信先またはお客さまサポートIDのメールアドレスで検索できます。"
+    actions = ["suspend_selected", "resume_selected"]
+    fields = [
+        "support_id",
+        "slot",
+        "address",
+        "state",
+        "reason",
+        "created",
+        "confirmed",
+        "suspended",
+    ]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("account")
+
+    @admin.display(description="お客さまサポートID", ordering="account__email")
+    def support_id(self, obj):
+        url = reverse(
+            "admin:supportid_supportaccount_change",
+            args=[obj.account_id],
+            current_app=self.admin_site.name,
+        )
+        return format_html('<a href="{}">{}</a>', url, obj.account.email)
+
+    @admin.display(description="状態", ordering="status")
+    def state(self, obj):
+        return destination_status(obj)
+
+    @admin.display(description="配信停止の理由", ordering="suspension_reason")
+    def reason(self, obj):
+        return obj.get_suspension_reason_display() or "-"
+
+    @admin.display(description="登録日時", ordering="created_at")
+    def created(self, obj):
+        return format_datetime(obj.created_at)
+
+    @admin.display(description="本登録日時", ordering="confirmed_at")
+    def confirmed(self, obj):
+        return format_datetime(obj.confirmed_at) if obj.confirmed_at else "-"
+
+    @admin.display(description="配信停止日時", ordering="suspended_at")
+    def suspended(self, obj):
+        return format_datetime(obj.suspended_at) if obj.suspended_at else "-"
+
+    # --- 配信停止 / 配信再開 (受付 and up) ---------------------------------------------------
+
+    def has_delivery_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm(CHANGE_DELIVERY)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context["may_change_delivery"] = self.has_delivery_permission(request, obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def _report_suspended(self, request, changed: int, skipped: int) -> None:
+        if changed:
+            self.message_user(
+                request, f"{changed}件の配信先を配信停止にしました。", messages.SUCCESS
+            )
+        if skipped:
+            self.message_user(
+                request,
+                f"{skipped}件は有効な配信先ではないため、変更していません。",
+                messages.WARNING,
+            )
+
+    def _report_resumed(self, request, changed: int, skipped: int) -> None:
+        if changed:
+            self.message_user(
+                request, f"{changed}件の配信先の配信を再開しました。", messages.SUCCESS
+            )
+        if skipped:
+            self.message_user(
+                request,
+                f"{skipped}件は配信停止中ではないため、変更していません。",
+                messages.WARNING,
+            )
+
+    @admin.action(description="選択した配信先を配信停止にする", permissions=["delivery"])
+    def suspend_selected(self, request, queryset):
+        self._report_suspended(request, *suspend(request, list(queryset)))
+
+    @admin.action(description="選択した配信先の配信を再開する", permissions=["delivery"])
+    def resume_selected(self, request, queryset):
+        self._report_resumed(request, *resume(request, list(queryset)))
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                f"<path:object_id>/{action}/",
+                self.admin_site.admin_view(view),
+                name="{}_{}_{}".format(*info, action),
+            )
+            for action, view in (("suspend", self.suspend_view), ("resume", self.resume_view))
+        ] + super().get_urls()
+
+    def _delivery_object(self, request, object_id) -> Destination:
+        destination = self.get_object(request, unquote(object_id))
+        if destination is None:
+            raise Http404("配信先が見つかりません。")
+        if not self.has_delivery_permission(request, destination):
+            raise PermissionDenied
+        return destination
+
+    def _change_page(self, destination) -> HttpResponseRedirect:
+        return HttpResponseRedirect(
+            reverse(
+                "admin:alerts_destination_change",
+                args=[destination.pk],
+                current_app=self.admin_site.name,
+            )
+        )
+
+    @method_decorator(require_POST)
+    def suspend_view(self, request, object_id):
+        """The 「配信停止」 button of a destination's page."""
+        destination = self._delivery_object(request, object_id)
+        self._report_suspended(request, *suspend(request, [destination]))
+        return self._change_page(destination)
+
+    @method_decorator(require_POST)
+    def resume_view(self, request, object_id):
+        """The 「配信再開」 button of a destination's page."""
+        destination = self._delivery_object(request, object_id)
+        self._report_resumed(request, *resume(request, [destination]))
+        return self._change_page(destination)

@@ -70,6 +70,9 @@ class AlertProduct(models.Model):
             models.UniqueConstraint(fields=["product", "settings"], name="alert_product_once"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.settings_id}: {self.product_id}"
+
 
 class Destination(models.Model):
     """One of up to three addresses a support ID has mails sent to (S3).

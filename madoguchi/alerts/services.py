@@ -1,10 +1,41 @@
-"""工事・故障情報メール settings and destinations (S3)."""
+"""工事・故障情報メール settings and destinations (S3).
 
-from django.db import transaction
+Every write of a support ID's mail settings goes through one function here. Adding and
+deleting a destination lock the account's ``AlertSettings`` row first, so two browsers that
+add the 3rd and the 4th address at the same moment are served one after the other (and the
+``destination_one_per_slot`` constraint refuses a 4th even without the lock).
+
+A pending (仮登録) destination not confirmed within ``DESTINATION_CONFIRM_MINUTES`` is
+expired: the list leaves it out (a GET writes nothing) and the next add deletes it, so its
+slot and its address are free again. Its confirmation link expires at the same moment.
+"""
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, F, OuterRef, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
-from madoguchi.alerts.models import Destination
+from madoguchi.alerts.models import (
+    ALL_HOURS,
+    ALL_WEEKDAYS,
+    MAX_DESTINATIONS,
+    AlertProduct,
+    AlertSettings,
+    Destination,
+)
 from madoguchi.audit.services import record_audit
+from madoguchi.lib.dates import WEEKDAYS_JA, format_datetime
+from madoguchi.notices.models import Product
+from madoguchi.outbox.services import enqueue_mail
+from madoguchi.supportid import tokens
+from madoguchi.supportid.models import MailToken, SupportAccount
+from madoguchi.throttling import rates
 
 SETTINGS_ACTION = "alerts.settings"
 ADD_ACTION = "alerts.destination_add"
@@ -20,6 +51,505 @@ AUDIT_ACTIONS = {
     SUSPEND_ACTION: "配信先の配信停止",
     RESUME_ACTION: "配信先の配信再開",
 }
+
+# The hourly form limit's action name (madoguchi.throttling.rates).
+ADD_LIMIT_ACTION = "alerts.destination_add"
+CONFIRM_MAIL = "alerts_destination_confirm"
+# How long the 「配信再開」 link of a suspension notice works (S4 mails it).
+RESUME_LINK_LIFETIME = timedelta(days=14)
+
+ALREADY_PENDING = (
+    "このメールアドレスはすでに登録されています（仮登録中）。"
+    "仮登録確認メールが届かない場合は、30分経過後にもう一度お試しください。"
+)
+ALREADY_REGISTERED = "このメールアドレスはすでに登録されています。"
+FULL = (
+    f"配信先は{MAX_DESTINATIONS}件まで登録できます。"
+    "追加するには、登録済みの配信先を削除してください。"
+)
+CLIENT_LIMITED = (
+    "短時間に多くの配信先の追加が行われたため、現在受け付けられません。"
+    "{until} 以降にあらためてお試しください。"
+)
+ADDRESS_LIMITED = (
+    "このメールアドレスへの仮登録確認メールの送信が短時間に続いたため、現在受け付けられません。"
+    "{until} 以降にあらためてお試しください。"
+)
+LINK_UNKNOWN = (
+    "このURLは無効です。メールに記載されたURLを、途中で改行されていないかご確認のうえ、"
+    "そのまま開いてください。"
+)
+LINK_USED = "このURLはすでに使用されています。"
+CONFIRM_EXPIRED = (
+    "このURLの有効期限（仮登録から30分）が過ぎています。"
+    "お手数ですが、マイメニューから配信先をもう一度追加してください。"
+)
+RESUME_EXPIRED = (
+    "このURLの有効期限が過ぎています。"
+    "お客さまサポートにログインし、マイメニューの配信先の一覧から「配信再開」を行ってください。"
+)
+DELETED = "この配信先は削除されています。"
+NOT_PENDING = "この配信先はすでに本登録されています。"
+
+
+# --- Refusals -------------------------------------------------------------------------------
+
+
+class DestinationRefused(Exception):
+    """The destination cannot be added; ``field`` is the form field the message belongs to."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class TooManyAdds(DestinationRefused):
+    """An hourly limit per client or per address is reached (answered with 429)."""
+
+
+class LinkRefused(Exception):
+    """A mailed link that cannot be used: unknown/altered, used, expired, or its destination
+    is gone. Nothing was changed."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+# --- Settings -------------------------------------------------------------------------------
+
+
+def to_mask(values) -> int:
+    """Bit n for each n in values (weekday 0 = Monday … 6 = Sunday, hour 0 … 23)."""
+    mask = 0
+    for value in values:
+        mask |= 1 << int(value)
+    return mask
+
+
+def from_mask(mask: int, size: int) -> list[int]:
+    return [n for n in range(size) if mask & (1 << n)]
+
+
+def _ranges(numbers: list[int]) -> list[tuple[int, int]]:
+    runs: list[tuple[int, int]] = []
+    for n in numbers:
+        if runs and runs[-1][1] == n - 1:
+            runs[-1] = (runs[-1][0], n)
+        else:
+            runs.append((n, n))
+    return runs
+
+
+def weekdays_text(mask: int) -> str:
+    """``月〜金、日``; 「なし」 for none."""
+    if mask == ALL_WEEKDAYS:
+        return "毎日（月〜日）"
+    runs = _ranges(from_mask(mask, 7))
+    parts = [WEEKDAYS_JA[a] if a == b else f"{WEEKDAYS_JA[a]}〜{WEEKDAYS_JA[b]}" for a, b in runs]
+    return "、".join(parts) or "なし"
+
+
+def hours_text(mask: int) -> str:
+    """``9時台〜17時台、20時台``; 「なし」 for none."""
+    if mask == ALL_HOURS:
+        return "すべての時間帯（0時台〜23時台）"
+    runs = _ranges(from_mask(mask, 24))
+    parts = [f"{a}時台" if a == b else f"{a}時台〜{b}時台" for a, b in runs]
+    return "、".join(parts) or "なし"
+
+
+def kinds_text(alert_settings: AlertSettings) -> str:
+    kinds = [
+        label
+        for on, label in (
+            (alert_settings.maintenance, "工事情報"),
+            (alert_settings.outage, "故障情報"),
+        )
+        if on
+    ]
+    return "、".join(kinds) or "なし"
+
+
+def products_in_order() -> QuerySet:
+    """Products as the 工事・故障情報 pages order them."""
+    return Product.objects.order_by("order", "pk")
+
+
+def settings_for(account: SupportAccount) -> AlertSettings:
+    """The account's settings; the row is created (with the defaults) the first time."""
+    alert_settings, _ = AlertSettings.objects.get_or_create(account=account)
+    return alert_settings
+
+
+def _described(alert_settings: AlertSettings, products: list[Product]) -> dict:
+    """The settings as the audit log shows them (Japanese labels and values)."""
+    return {
+        "商品": "、".join(p.name for p in products) or "なし",
+        "配信する情報": kinds_text(alert_settings),
+        "配信曜日": weekdays_text(alert_settings.weekdays),
+        "配信時間帯": hours_text(alert_settings.hours),
+    }
+
+
+@transaction.atomic
+def save_settings(
+    account: SupportAccount,
+    *,
+    products: list[Product],
+    maintenance: bool,
+    outage: bool,
+    weekdays: int,
+    hours: int,
+    ip: str | None = None,
+) -> bool:
+    """Store the products, the kinds, the weekdays and hours (S3); True if anything changed.
+
+    The product rows are replaced in the same transaction, under the settings row's lock.
+    """
+    settings_for(account)
+    alert_settings = AlertSettings.objects.select_for_update().get(account=account)
+    old_products = list(products_in_order().filter(alert_links__settings=alert_settings))
+    new_products = sorted(products, key=lambda p: (p.order, p.pk))
+    before = _described(alert_settings, old_products)
+    alert_settings.maintenance = maintenance
+    alert_settings.outage = outage
+    alert_settings.weekdays = weekdays
+    alert_settings.hours = hours
+    after = _described(alert_settings, new_products)
+    if before == after:
+        return False
+    alert_settings.save(update_fields=["maintenance", "outage", "weekdays", "hours", "updated_at"])
+    if [p.pk for p in old_products] != [p.pk for p in new_products]:
+        AlertProduct.objects.filter(settings=alert_settings).delete()
+        AlertProduct.objects.bulk_create(
+            AlertProduct(settings=alert_settings, product=product) for product in new_products
+        )
+    changed = [key for key in before if before[key] != after[key]]
+    record_audit(
+        actor=account.user,
+        action=SETTINGS_ACTION,
+        target=account.email,
+        before={key: before[key] for key in changed},
+        after={key: after[key] for key in changed},
+        ip=ip,
+    )
+    return True
+
+
+# --- Destinations ---------------------------------------------------------------------------
+
+
+def confirm_window() -> timedelta:
+    return timedelta(minutes=settings.DESTINATION_CONFIRM_MINUTES)
+
+
+def expired_pending(account: SupportAccount, now: datetime | None = None) -> QuerySet:
+    """The account's pending destinations whose confirmation time has run out."""
+    now = now or timezone.now()
+    return Destination.objects.filter(
+        account=account,
+        status=Destination.Status.PENDING,
+        created_at__lte=now - confirm_window(),
+    )
+
+
+def live_destinations(account: SupportAccount, now: datetime | None = None) -> QuerySet:
+    """The account's destinations as its pages show them: expired pending ones left out."""
+    now = now or timezone.now()
+    return (
+        Destination.objects.filter(account=account)
+        .exclude(status=Destination.Status.PENDING, created_at__lte=now - confirm_window())
+        .order_by("slot")
+    )
+
+
+def confirm_deadline(destination: Destination) -> datetime:
+    """Until when a pending destination's confirmation link works."""
+    return destination.created_at + confirm_window()
+
+
+def normalize_address(address: str) -> str:
+    return address.strip().lower()
+
+
+def add_limit(account: SupportAccount, address: str, ip: str | None) -> TooManyAdds | None:
+    """Count this add against the hourly limits; the refusal if one is exceeded."""
+    limited = rates.take(
+        ADD_LIMIT_ACTION,
+        limits={
+            "client": (ip, settings.MAIL_FORM_LIMIT_PER_CLIENT),
+            "address": (address, settings.MAIL_FORM_LIMIT_PER_ADDRESS),
+        },
+    )
+    if limited is None:
+        return None
+    if limited.key == "address":
+        return TooManyAdds(ADDRESS_LIMITED.format(until=limited.until_text), field="address")
+    return TooManyAdds(CLIENT_LIMITED.format(until=limited.until_text))
+
+
+def _lock_settings(account: SupportAccount) -> AlertSettings:
+    settings_for(account)
+    return AlertSettings.objects.select_for_update().get(account=account)
+
+
+def add_destination(
+    account: SupportAccount, address: str, ip: str | None = None, *, link_base: str = ""
+) -> Destination:
+    """仮登録: a new pending destination and its 仮登録確認メール (S3).
+
+    Raises TooManyAdds over the hourly limits (counted first, even when refused below),
+    DestinationRefused for an address already registered (nothing mailed, nothing stored)
+    or when three destinations exist. ``link_base`` is the site's absolute root.
+    """
+    address = normalize_address(address)
+    limited = add_limit(account, address, ip)
+    if limited is not None:
+        raise limited
+    try:
+        return _add_destination(account, address, ip, link_base)
+    except IntegrityError:
+        # Only without the row lock (SQLite ignores it, IMMEDIATE transactions serialize):
+        # the other request took the address or the last slot first.
+        if live_destinations(account).filter(address=address).exists():
+            raise DestinationRefused(ALREADY_REGISTERED, field="address") from None
+        raise DestinationRefused(FULL) from None
+
+
+@transaction.atomic
+def _add_destination(
+    account: SupportAccount, address: str, ip: str | None, link_base: str
+) -> Destination:
+    _lock_settings(account)
+    now = timezone.now()
+    # Expired ones free their slot and address; their links expired at the same moment.
+    expired_pending(account, now).delete()
+    existing = {d.address.lower(): d for d in Destination.objects.filter(account=account)}
+    if address in existing:
+        pending = existing[address].status == Destination.Status.PENDING
+        raise DestinationRefused(ALREADY_PENDING if pending else ALREADY_REGISTERED, "address")
+    used = {d.slot for d in existing.values()}
+    free = [slot for slot in range(1, MAX_DESTINATIONS + 1) if slot not in used]
+    if not free:
+        raise DestinationRefused(FULL)
+    destination = Destination.objects.create(
+        account=account, slot=free[0], address=address, created_at=now
+    )
+    token = tokens.issue(
+        account,
+        MailToken.Purpose.DESTINATION,
+        lifetime=confirm_window(),
+        target=destination.pk,
+        now=now,
+    )
+    path = reverse("alerts:destination_confirm", args=[token])
+    enqueue_mail(
+        to=address,
+        template=CONFIRM_MAIL,
+        context={
+            "address": address,
+            "link": link_base.rstrip("/") + path,
+            "minutes": settings.DESTINATION_CONFIRM_MINUTES,
+            "deadline": format_datetime(confirm_deadline(destination)),
+        },
+    )
+    record_audit(
+        actor=account.user,
+        action=ADD_ACTION,
+        target=address,
+        after={"配信先": address, "状態": str(Destination.Status.PENDING.label)},
+        ip=ip,
+    )
+    return destination
+
+
+def destination_for(account: SupportAccount, pk: int) -> Destination | None:
+    """One of the account's (live) destinations; None for another ID's or an expired one."""
+    return live_destinations(account).filter(pk=pk).first()
+
+
+def _revoke_links(destination: Destination) -> None:
+    for purpose in (MailToken.Purpose.DESTINATION, MailToken.Purpose.RESUME):
+        tokens.revoke(destination.account, purpose, target=destination.pk)
+
+
+@transaction.atomic
+def delete_destination(destination: Destination, *, ip: str | None = None) -> bool:
+    """削除: the destination goes, with its mailed links (S3). False if it was gone already."""
+    _lock_settings(destination.account)
+    locked = Destination.objects.filter(pk=destination.pk).first()
+    if locked is None:
+        return False
+    _revoke_links(locked)
+    locked.delete()
+    record_audit(
+        actor=destination.account.user,
+        action=DELETE_ACTION,
+        target=destination.address,
+        before={"配信先": destination.address, "状態": destination.get_status_display()},
+        ip=ip,
+    )
+    return True
+
+
+# --- Mailed links ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LinkTarget:
+    """What a mailed link acts on, shown by its page before the button is pressed."""
+
+    account: SupportAccount
+    destination: Destination
+
+
+def _token_destination_gone(token: str, purpose: str) -> bool:
+    """Whether a refused-as-used token is a genuine one whose destination was deleted.
+
+    Deleting a destination revokes its links (they read as used); the page then says that
+    the destination was deleted rather than that the link was used. The token is verified
+    the way ``supportid.tokens`` stores it (``<selector>.<verifier>``, SHA-256 digest).
+    """
+    selector, _, verifier = token.partition(".")
+    row = MailToken.objects.filter(selector=selector, purpose=purpose).first()
+    if row is None or row.target is None:
+        return False
+    digest = hashlib.sha256(verifier.encode()).hexdigest()
+    if not hmac.compare_digest(row.verifier_digest, digest):
+        return False
+    return not Destination.objects.filter(pk=row.target, account_id=row.account_id).exists()
+
+
+def _refusal(invalid: tokens.TokenInvalid, token: str, purpose: str) -> LinkRefused:
+    if invalid.reason == "used" and _token_destination_gone(token, purpose):
+        return LinkRefused(DELETED)
+    if invalid.reason == "used":
+        return LinkRefused(LINK_USED)
+    if invalid.reason == "expired":
+        expired = CONFIRM_EXPIRED if purpose == MailToken.Purpose.DESTINATION else RESUME_EXPIRED
+        return LinkRefused(expired)
+    return LinkRefused(LINK_UNKNOWN)
+
+
+def _target(row: MailToken, *, lock: bool) -> Destination:
+    rows = Destination.objects.select_related("account__user")
+    if lock:
+        rows = rows.select_for_update(of=("self",))
+    destination = rows.filter(pk=row.target, account_id=row.account_id).first()
+    if destination is None:
+        raise LinkRefused(DELETED)
+    return destination
+
+
+def peek_link(token: str, purpose: str) -> LinkTarget:
+    """The destination a mailed link acts on, for the page it opens (changes nothing)."""
+    try:
+        row = tokens.peek(token, purpose)
+    except tokens.TokenInvalid as invalid:
+        raise _refusal(invalid, token, purpose) from None
+    destination = _target(row, lock=False)
+    if purpose == MailToken.Purpose.DESTINATION and (
+        destination.status != Destination.Status.PENDING
+    ):
+        raise LinkRefused(NOT_PENDING)
+    return LinkTarget(account=row.account, destination=destination)
+
+
+def _use(token: str, purpose: str) -> Destination:
+    try:
+        row = tokens.use(token, purpose)
+    except tokens.TokenInvalid as invalid:
+        raise _refusal(invalid, token, purpose) from None
+    return _target(row, lock=True)
+
+
+@transaction.atomic
+def confirm_destination(token: str, *, ip: str | None = None) -> Destination:
+    """本登録: the 「配信先として登録する」 button of the 仮登録確認メール's page (S3).
+
+    Raises LinkRefused (nothing changes) for a bad token or a deleted destination.
+    """
+    destination = _use(token, MailToken.Purpose.DESTINATION)
+    now = timezone.now()
+    if destination.status != Destination.Status.PENDING:
+        raise LinkRefused(NOT_PENDING)
+    if confirm_deadline(destination) <= now:
+        raise LinkRefused(CONFIRM_EXPIRED)
+    destination.status = Destination.Status.ACTIVE
+    destination.confirmed_at = now
+    destination.save(update_fields=["status", "confirmed_at"])
+    record_audit(
+        actor=destination.account.user,
+        action=CONFIRM_ACTION,
+        target=destination.address,
+        before={"状態": str(Destination.Status.PENDING.label)},
+        after={"状態": str(Destination.Status.ACTIVE.label)},
+        ip=ip,
+    )
+    return destination
+
+
+@transaction.atomic
+def resume_by_link(token: str, *, ip: str | None = None) -> tuple[Destination, bool]:
+    """配信再開 from the link of a suspension notice; (destination, whether it resumed).
+
+    Raises LinkRefused (nothing changes) for a bad token or a deleted destination.
+    """
+    destination = _use(token, MailToken.Purpose.RESUME)
+    resumed = resume_destination(destination, actor=destination.account.user, ip=ip)
+    destination.refresh_from_db()
+    return destination, resumed
+
+
+def resume_link(destination: Destination) -> str:
+    """A new 「配信再開」 link for the destination: its absolute path (S4 adds the site)."""
+    token = tokens.issue(
+        destination.account,
+        MailToken.Purpose.RESUME,
+        lifetime=RESUME_LINK_LIFETIME,
+        target=destination.pk,
+    )
+    return reverse("alerts:resume", args=[token])
+
+
+# --- Who gets a publication's mail (S4) ----------------------------------------------------
+
+
+def select_recipients(*, product_ids, kind: str, at: datetime) -> QuerySet:
+    """The destinations a publication at ``at`` about these products mails: one query.
+
+    Active destinations of accounts whose settings name one of the products, want this
+    kind (``maintenance``/``outage``, as ``Notice.Kind``) and hold the publication's
+    weekday and hour (JST) in their bitmasks. docs/support.md shows the SQL.
+    """
+    if kind not in ("maintenance", "outage"):
+        raise ValueError(f"unknown notice kind: {kind!r}")
+    local = timezone.localtime(at)
+    wanted = (
+        AlertSettings.objects.annotate(
+            weekday_bit=F("weekdays").bitand(1 << local.weekday()),
+            hour_bit=F("hours").bitand(1 << local.hour),
+        )
+        .filter(
+            account=OuterRef("account"),
+            weekday_bit__gt=0,
+            hour_bit__gt=0,
+            links__product__in=list(product_ids),
+            **{kind: True},
+        )
+        .values("pk")
+    )
+    # By id: no join for the account's ordering, and a batch key for 1,000,000 rows (S4).
+    return (
+        Destination.objects.filter(status=Destination.Status.ACTIVE)
+        .filter(Exists(wanted))
+        .order_by("pk")
+    )
+
+
+# --- Suspension (S4) and resumption ---------------------------------------------------------
 
 
 def _locked(destination: Destination) -> Destination:

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.hashers import make_password
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -17,7 +18,7 @@ from madoguchi.audit.services import client_ip
 from madoguchi.contracts.models import User
 from madoguchi.lib.drafts import TOKEN_FIELD, Flow
 from madoguchi.support.access import support_login_required
-from madoguchi.supportid import services
+from madoguchi.supportid import services, tokens
 from madoguchi.supportid.access import support_id_required
 from madoguchi.supportid.forms import (
     AddressForm,
@@ -26,7 +27,7 @@ from madoguchi.supportid.forms import (
     RegistrationForm,
     WithdrawForm,
 )
-from madoguchi.supportid.models import MailToken
+from madoguchi.supportid.models import MailToken, SupportAccount
 from madoguchi.supportid.passwords import RULES
 from madoguchi.supportid.tokens import TokenInvalid
 
@@ -37,7 +38,8 @@ REGISTER_FLOW = Flow(
     complete="supportid:register_done",
     secret=lambda draft: True,
 )
-# 退会's confirm step; its draft holds nothing but its key.
+# 退会's confirm step: its draft is only its key, given once the password was checked; a key
+# from another tab starts over at the password.
 WITHDRAW_FLOW = Flow(
     "supportid_withdraw",
     restart="supportid:withdraw",
@@ -166,7 +168,7 @@ def confirm(request, token: str):
     """The confirmation link opens a page with a button; only its POST confirms (S2)."""
     try:
         if request.method == "GET":
-            row = services.tokens.peek(token, MailToken.Purpose.CONFIRM)
+            row = tokens.peek(token, MailToken.Purpose.CONFIRM)
             return render(
                 request,
                 "supportid/confirm.html",
@@ -254,7 +256,9 @@ def mymenu(request):
     user = request.user
     context = {"kind": user.kind}
     if user.kind == User.Kind.SUPPORT:
-        context["account"] = user.support_account
+        context["account"] = SupportAccount.objects.filter(user=user).first()
+        if context["account"] is None:
+            raise Http404
     elif user.kind == User.Kind.MAILBOX:
         context["login_name"] = user.username.removeprefix("mailbox:")
     else:

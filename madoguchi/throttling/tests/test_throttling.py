@@ -72,7 +72,9 @@ def test_d1_2_purge_deletes_what_no_longer_counts(customer, time_machine):
     time_machine.shift(timedelta(minutes=5, seconds=1))
     out = StringIO()
     call_command("purge_login_throttling", stdout=out)
-    assert out.getvalue().strip() == "purged 6 login failure(s), 1 ended lock(s)"
+    assert out.getvalue().strip() == (
+        "purged 6 login failure(s), 1 ended lock(s), 0 past form count(s)"
+    )
     assert list(LoginFailure.objects.values_list("username", flat=True)) == [
         "other@biz.example.ne.jp"
     ]

@@ -10,8 +10,6 @@ expired: the list leaves it out (a GET writes nothing) and the next add deletes 
 slot and its address are free again. Its confirmation link expires at the same moment.
 """
 
-import hashlib
-import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -405,25 +403,20 @@ class LinkTarget:
     destination: Destination
 
 
-def _token_destination_gone(token: str, purpose: str) -> bool:
+def _destination_gone(invalid: tokens.TokenInvalid) -> bool:
     """Whether a refused-as-used token is a genuine one whose destination was deleted.
 
     Deleting a destination revokes its links (they read as used); the page then says that
-    the destination was deleted rather than that the link was used. The token is verified
-    the way ``supportid.tokens`` stores it (``<selector>.<verifier>``, SHA-256 digest).
+    the destination was deleted rather than that the link was used.
     """
-    selector, _, verifier = token.partition(".")
-    row = MailToken.objects.filter(selector=selector, purpose=purpose).first()
+    row = invalid.row
     if row is None or row.target is None:
-        return False
-    digest = hashlib.sha256(verifier.encode()).hexdigest()
-    if not hmac.compare_digest(row.verifier_digest, digest):
         return False
     return not Destination.objects.filter(pk=row.target, account_id=row.account_id).exists()
 
 
-def _refusal(invalid: tokens.TokenInvalid, token: str, purpose: str) -> LinkRefused:
-    if invalid.reason == "used" and _token_destination_gone(token, purpose):
+def _refusal(invalid: tokens.TokenInvalid, purpose: str) -> LinkRefused:
+    if invalid.reason == "used" and _destination_gone(invalid):
         return LinkRefused(DELETED)
     if invalid.reason == "used":
         return LinkRefused(LINK_USED)
@@ -448,7 +441,7 @@ def peek_link(token: str, purpose: str) -> LinkTarget:
     try:
         row = tokens.peek(token, purpose)
     except tokens.TokenInvalid as invalid:
-        raise _refusal(invalid, token, purpose) from None
+        raise _refusal(invalid, purpose) from None
     destination = _target(row, lock=False)
     if purpose == MailToken.Purpose.DESTINATION and (
         destination.status != Destination.Status.PENDING
@@ -461,7 +454,7 @@ def _use(token: str, purpose: str) -> Destination:
     try:
         row = tokens.use(token, purpose)
     except tokens.TokenInvalid as invalid:
-        raise _refusal(invalid, token, purpose) from None
+        raise _refusal(invalid, purpose) from None
     return _target(row, lock=True)
 
 

@@ -16,10 +16,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from madoguchi.alerts import services
-from madoguchi.alerts.access import support_id_required
 from madoguchi.alerts.forms import HOURS, AlertSettingsForm, DestinationForm
 from madoguchi.alerts.models import MAX_DESTINATIONS, Destination
 from madoguchi.audit.services import client_ip
+from madoguchi.supportid.access import support_id_required
 from madoguchi.supportid.models import MailToken
 
 SAVED = "設定を保存しました。"

@@ -23,9 +23,11 @@ VERIFIER_BYTES = 32
 class TokenInvalid(Exception):
     """The token is unknown, altered, of another purpose, used or expired."""
 
-    def __init__(self, reason: str):
+    def __init__(self, reason: str, row: MailToken | None = None):
         super().__init__(reason)
         self.reason = reason  # "unknown", "used", "expired"
+        # The genuine token's row for "used" and "expired" (what it was for), else None.
+        self.row = row
 
 
 def _digest(verifier: str) -> str:
@@ -70,9 +72,9 @@ def _find(token: str, purpose: str, *, lock: bool) -> MailToken:
     if row is None or not matches or row.purpose != purpose:
         raise TokenInvalid("unknown")
     if row.used_at is not None:
-        raise TokenInvalid("used")
+        raise TokenInvalid("used", row)
     if row.expires_at <= timezone.now():
-        raise TokenInvalid("expired")
+        raise TokenInvalid("expired", row)
     return row
 
 

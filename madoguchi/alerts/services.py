@@ -346,6 +346,7 @@ def _add_destination(
     enqueue_mail(
         to=address,
         template=CONFIRM_MAIL,
+        secret=("link",),
         context={
             "address": address,
             "link": link_base.rstrip("/") + path,

@@ -6,6 +6,7 @@ from django.utils.html import format_html
 from madoguchi.backoffice.site import BackofficeAdmin, ReadOnlyAdminMixin, backoffice_site
 from madoguchi.lib.emails import render_email
 from madoguchi.outbox.models import Mail
+from madoguchi.outbox.services import masked_context
 
 
 @admin.register(Mail, site=backoffice_site)
@@ -32,4 +33,6 @@ class MailAdmin(ReadOnlyAdminMixin, BackofficeAdmin):
 
     @admin.display(description="本文")
     def body(self, obj):
-        return format_html("<pre>{}</pre>", render_email(obj.template, obj.context)[1])
+        # A mailed link's single-use token is not shown (masked_context).
+        text = render_email(obj.template, masked_context(obj.context))[1]
+        return format_html("<pre>{}</pre>", text)

@@ -22,7 +22,8 @@ class Mail(models.Model):
     (``claim``/``claimed_until``), sends it with its stable ``message_id`` (the same on every
     attempt, so a retry after a crash is recognisably the same mail) and records the SMTP
     reply. Its body is rendered at sending time from ``template`` and ``context`` (plain
-    values, never a secret).
+    values; a mailed link's single-use token is named as secret and removed from the row
+    once the mail is sent or has failed, see ``services.enqueue_mail``).
     """
 
     class Status(models.TextChoices):

@@ -40,8 +40,33 @@ def message_id_domain() -> str:
     return address.rpartition("@")[2] or "localhost"
 
 
-def enqueue_mail(*, to: str, template: str, context: dict, reference: str = "") -> Mail:
-    """Add one mail to the outbox; a worker is woken when the transaction commits."""
+# Context keys whose values are secrets (a mailed link's single-use token): kept only until
+# the mail is sent or has failed for good, and never shown to operators.
+SECRET_KEYS = "_secret_keys"
+REMOVED = "（送信後に削除されました）"
+HIDDEN = "（非表示）"
+
+
+def masked_context(context: dict, replacement: str = HIDDEN) -> dict:
+    """The context with its secret values replaced (what operators may see)."""
+    secret = set(context.get(SECRET_KEYS, ()))
+    return {
+        key: replacement if key in secret else value
+        for key, value in context.items()
+        if key != SECRET_KEYS
+    }
+
+
+def enqueue_mail(
+    *, to: str, template: str, context: dict, reference: str = "", secret: tuple = ()
+) -> Mail:
+    """Add one mail to the outbox; a worker is woken when the transaction commits.
+
+    ``secret`` names context keys that hold a secret (a link with a single-use token): the
+    row keeps them only until the mail is sent or has failed for good.
+    """
+    if secret:
+        context = {**context, SECRET_KEYS: list(secret)}
     mail = Mail.objects.create(
         to=to,
         template=template,
@@ -182,7 +207,9 @@ def _record(mail: Mail, claim: str, result: Result) -> None:
     elif result.permanent or mail.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
         fields["status"] = Mail.Status.FAILED
         logger.error("mail %s to %s failed: %s", mail.pk, mail.to, result.reply)
-    else:
+    if "status" in fields and SECRET_KEYS in mail.context:
+        fields["context"] = masked_context(mail.context, REMOVED)
+    if "status" not in fields:
         fields["not_before"] = now + retry_delay(mail.attempts)
     # Only while the claim is still ours: a worker that outlived its claim writes nothing.
     Mail.objects.filter(pk=mail.pk, claim=claim, status=Mail.Status.PENDING).update(**fields)

@@ -215,6 +215,7 @@ def register(
         enqueue_mail(
             to=email,
             template="supportid_confirm",
+            secret=("link",),
             context={
                 "name": name,
                 "email": email,
@@ -322,6 +323,7 @@ def request_reset(email: str, *, link_base: str) -> None:
         enqueue_mail(
             to=account.email,
             template="supportid_password_reset",
+            secret=("link",),
             context={
                 "name": account.name,
                 "link": _link(link_base, "supportid:password_reset", token),

@@ -252,3 +252,50 @@ def test_x4_a_mail_that_cannot_be_rendered_fails_instead_of_retrying_for_ever(sm
     assert (broken.status, broken.last_reply) == (Mail.Status.FAILED, "rendering failed")
     fine.refresh_from_db()
     assert fine.status == Mail.Status.SENT
+
+
+def queue_reset_link(address: str) -> Mail:
+    with transaction.atomic():
+        return enqueue_mail(
+            to=address,
+            template="supportid_password_reset",
+            context={
+                "name": "窓口 花子",
+                "link": "https://support.example.ne.jp/support/password/reset/SEL.VERIFIER/",
+                "expires": "2026/12/03(木) 11:00",
+                "minutes": 60,
+            },
+            secret=("link",),
+        )
+
+
+def test_s2_a_mailed_links_token_leaves_the_outbox_once_sent(smtp_server):
+    """S2: tokens are stored only hashed: the outbox keeps a link's token until it is sent."""
+    mail = queue_reset_link("a@example.com")
+    assert deliver_due() == 1
+    assert "SEL.VERIFIER" in smtp_server.received[0].text
+    mail.refresh_from_db()
+    assert "SEL.VERIFIER" not in str(mail.context)
+    assert mail.context["link"] == services.REMOVED and mail.context["name"] == "窓口 花子"
+
+
+def test_s2_a_failed_links_token_leaves_the_outbox_and_retries_keep_it(smtp_server):
+    smtp_server.handler.refuse["gone@example.com"] = "550 5.1.1 No such user"
+    gone = queue_reset_link("gone@example.com")
+    deliver_due()
+    gone.refresh_from_db()
+    assert gone.status == Mail.Status.FAILED and "SEL.VERIFIER" not in str(gone.context)
+    # A temporary refusal keeps the link for the retry.
+    smtp_server.handler.refuse["busy@example.com"] = "451 4.3.0 Try again later"
+    busy = queue_reset_link("busy@example.com")
+    deliver_due()
+    busy.refresh_from_db()
+    assert busy.status == Mail.Status.PENDING and "SEL.VERIFIER" in str(busy.context)
+
+
+def test_s2_operators_never_see_a_mailed_links_token(smtp_server):
+    from madoguchi.outbox.admin import MailAdmin
+
+    mail = queue_reset_link("a@example.com")
+    body = MailAdmin.body(None, mail)
+    assert "SEL.VERIFIER" not in body and services.HIDDEN in body

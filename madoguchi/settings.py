@@ -124,7 +124,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "contracts.User"
 # Login pages call madoguchi.throttling first, so a locked login computes no hash (D1.2).
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+# The support site's support IDs and ISP mailboxes (S2) have their own keywords.
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "madoguchi.supportid.backends.SupportIdBackend",
+    "madoguchi.supportid.backends.MailboxBackend",
+]
 PASSWORD_HASHERS = [
     "madoguchi.contracts.hashers.OwaspArgon2PasswordHasher",
 ]

@@ -75,6 +75,7 @@ LOGGED_OUT = Redirect("/desk/login/", logged_out=True)  # desk_login_required, D
 TO_STATUS = Redirect("/desk/")
 TO_MAIL_LIST = Redirect("/desk/mail/")
 TO_SUPPORT = Redirect("/support/")
+TO_MYMENU = Redirect("/support/mymenu/")
 TO_INQUIRY = Redirect("/support/inquiry/")
 
 
@@ -183,9 +184,10 @@ MATRIX: dict[str, dict[str, dict]] = {
     # The support site (S1): public pages; its own login accepts a desk credential (S2).
     "support:top": {"GET": each(200)},
     "support:environment": {"GET": each(200)},
+    # A live desk login goes on to マイメニュー; an ended contract's may log in anew.
     "support:login": {
-        "GET": {**each(200), **dict.fromkeys(("customer", "other_customer", "ended"), TO_SUPPORT)},
-        "POST": {**each(200), **dict.fromkeys(("customer", "other_customer", "ended"), TO_SUPPORT)},
+        "GET": {**each(200), **dict.fromkeys(("customer", "other_customer"), TO_MYMENU)},
+        "POST": {**each(200), **dict.fromkeys(("customer", "other_customer"), TO_MYMENU)},
     },
     "support:logout": {
         "GET": each(405),

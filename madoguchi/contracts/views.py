@@ -1,8 +1,14 @@
-"""Desk login and logout (D1.1–D1.4), throttled with device cookies (D1.2)."""
+"""Desk login and logout (D1.1–D1.4), throttled with device cookies (D1.2).
+
+The throttled login itself (``throttled_login``) serves the support site's login page too (S2).
+"""
+
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_not_required
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
@@ -39,40 +45,97 @@ def next_path(request) -> str | None:
     return None
 
 
-def desk_credential_login(request, *, template: str, home: str, extra_context=None):
-    """Log a desk credential in (D1.1, D1.2), then open ``next`` or ``home``.
+@dataclass(frozen=True)
+class LoginAttempt:
+    """What a login form's POST gave: a logged-in user, or the message (and status) to show."""
 
-    The desk's login page and the support site's (S2: a desk login carries over to the
-    support site, one session for both) are this one view with their own page.
+    user: User | None = None
+    error: str = ""
+    status: int = 200
+
+
+def throttled_login(
+    request,
+    scope: throttling.Scope,
+    *,
+    username: str,
+    password: str,
+    admits,
+    credentials=None,
+    invalid: str,
+    action: str,
+) -> LoginAttempt:
+    """One throttled login (D1.2), shared by the desk's and the support site's login pages.
+
+    ``scope`` counts and locks ``username``; ``credentials`` are the keyword sets for Django's
+    ``authenticate`` (``throttling.authenticate``). A lock answers with its message and 429;
+    wrong credentials with ``invalid``; the right password of an ended contract's desk
+    credential with ``ENDED_CONTRACT`` (D1.3). Otherwise the session now holds the user
+    (a different login before is replaced) and the login is audited as ``action``.
     """
+    outcome = throttling.authenticate(
+        scope,
+        request,
+        username=username,
+        password=password,
+        admits=admits,
+        credentials=credentials,
+    )
+    user = outcome.user
+    if outcome.refusal is not None:
+        return LoginAttempt(error=outcome.refusal.message, status=429)
+    if user is None:
+        return LoginAttempt(error=invalid)
+    if user.kind == User.Kind.DESK and user.contract.is_ended:
+        return LoginAttempt(error=ENDED_CONTRACT)
+    login(request, user)
+    record_audit(
+        actor=user,
+        action=action,
+        contract=user.contract,
+        after={"ログイン方法": user.get_kind_display()},
+        ip=client_ip(request),
+    )
+    return LoginAttempt(user=user)
+
+
+def desk_credential_attempt(request, username: str, password: str, **kwargs) -> LoginAttempt:
+    """A desk credential's login (D1.1, D1.2), on whichever page: the desk's scope counts it,
+    so an ID's lock holds on the desk's and the support site's login pages alike."""
+    kwargs.setdefault("invalid", INVALID_LOGIN)
+    kwargs.setdefault("action", "desk.login")
+    return throttled_login(
+        request,
+        DESK_LOGINS,
+        username=username,
+        password=password,
+        admits=is_desk_login,
+        **kwargs,
+    )
+
+
+def logged_in(request, scope: throttling.Scope, username: str, to: str) -> HttpResponse:
+    """After a login: open ``to`` (``next`` or the site's home), and give the browser its
+    device entry for the login."""
+    response = redirect(to)
+    throttling.remember_device(scope, request, response, username)
+    return response
+
+
+def desk_credential_login(request, *, template: str, home: str, extra_context=None):
+    """The desk's login page (D1.1, D1.2): log a desk credential in, then open ``next`` or
+    ``home``. The support site's page (S2) logs desk credentials in with the same
+    ``desk_credential_attempt``: one session for both sites."""
     if request.user.is_authenticated and is_desk_login(request.user):
         return redirect(next_path(request) or home)
     form = DeskLoginForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
-        outcome = throttling.authenticate(
-            DESK_LOGINS,
-            request,
-            username=form.username,
-            password=form.cleaned_data["password"],
-            admits=is_desk_login,
-        )
-        user = outcome.user
-        if outcome.refusal is not None:
-            form.add_error(None, outcome.refusal.message)
-            status = 429
-        elif user is None:
-            form.add_error(None, INVALID_LOGIN)
-        elif user.contract.is_ended:
-            form.add_error(None, ENDED_CONTRACT)
-        else:
-            login(request, user)
-            record_audit(
-                actor=user, action="desk.login", contract=user.contract, ip=client_ip(request)
-            )
-            response = redirect(next_path(request) or home)
-            throttling.remember_device(DESK_LOGINS, request, response, user.username)
-            return response
+        attempt = desk_credential_attempt(request, form.username, form.cleaned_data["password"])
+        if attempt.user is not None:
+            return logged_in(request, DESK_LOGINS, form.username, next_path(request) or home)
+        form.add_error(None, attempt.error)
+        status = attempt.status
     context = {"form": form, **(extra_context or {})}
     return render(request, template, context, status=status)
 

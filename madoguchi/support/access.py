@@ -18,7 +18,8 @@ LOGIN_URL = "support:login"
 
 
 def support_login_required(view):
-    """Admit only customers; others log in on the support site's own login page.
+    """Admit only customers (a support ID, an ISP mailbox, a desk credential: S2, see
+    ``is_customer``); others log in on the support site's own login page.
 
     An operator's session (the back office) is not a customer: such a page is not found.
     """

@@ -1,7 +1,7 @@
 """Login throttling with device cookies (D1.2), for every kind of login.
 
-The rules, per scope (the desk, the back office, later the support site), with the limits of
-``settings.LOGIN_*``:
+The rules, per scope (the desk, the back office, the support site's support IDs and
+mailboxes), with the limits of ``settings.LOGIN_*``:
 
 - An **ID** with ``LOGIN_FAILURE_LIMIT`` failures within ``LOGIN_FAILURE_WINDOW`` is locked for
   ``LOGIN_LOCKOUT`` for unknown browsers, whatever the username (existing or not).
@@ -20,6 +20,7 @@ The client address comes from ``audit.services.forwarded_client_ip`` (the audit 
 """
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -247,12 +248,22 @@ def record_failure(scope: Scope, request: HttpRequest, username: str) -> Refusal
 
 
 def authenticate(
-    scope: Scope, request: HttpRequest, *, username: str, password: str, admits
+    scope: Scope,
+    request: HttpRequest,
+    *,
+    username: str,
+    password: str,
+    admits,
+    credentials: Sequence[dict] | None = None,
 ) -> Outcome:
     """Throttled authentication: the check, then Django's ``authenticate``, then the count.
 
-    ``admits(user)`` says whether this login page admits the user (its kind); a user it does
-    not admit is a failure like a wrong password. A password longer than any real one is a
+    ``username`` is what the scope counts and locks. ``credentials`` are the keyword sets
+    handed to Django's ``authenticate`` with the password, tried in order until one gives a
+    user (default: ``{"username": username}``); the support site tries a support ID, then a
+    mailbox, under one address. ``admits(user)`` says whether this login page admits the
+    user (its kind); a user it does not admit is a failure like a wrong password. However
+    many sets are tried, one attempt counts once. A password longer than any real one is a
     failure without hashing.
     """
     refusal = check(scope, request, username)
@@ -260,7 +271,10 @@ def authenticate(
         return Outcome(user=None, refusal=refusal)
     user = None
     if len(password) <= MAX_PASSWORD_LENGTH:
-        user = django_authenticate(request, username=username, password=password)
+        for keywords in credentials or [{"username": username}]:
+            user = django_authenticate(request, **keywords, password=password)
+            if user is not None:
+                break
     if user is None or not admits(user):
         return Outcome(user=None, refusal=record_failure(scope, request, username))
     return Outcome(user=user)

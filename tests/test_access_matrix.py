@@ -8,8 +8,10 @@ with what each role must get.
 
 Roles: ``anonymous``; ``customer`` (owns the objects used in URLs); ``other_customer``
 (another contract: another's objects are 404); ``ended`` (a desk login whose contract ended
-while its session was open: logged out on its next desk request, D1.3); and one operator per
-back office role (B5): ``etsuran`` (閲覧), ``uketsuke`` (受付), ``kanrisha`` (管理者).
+while its session was open: logged out on its next desk request, D1.3); the support site's
+other logins (S2): ``support_id`` (owns the destinations in URLs), ``other_support_id`` (another
+ID's destinations are 404) and ``mailbox`` (an ISP mailbox of the customer's contract); and one
+operator per back office role (B5): ``etsuran`` (閲覧), ``uketsuke`` (受付), ``kanrisha`` (管理者).
 """
 
 import re
@@ -30,7 +32,7 @@ from madoguchi.audit.models import AuditEntry
 from madoguchi.backoffice.roles import ETSURAN, KANRISHA, UKETSUKE
 from madoguchi.billing import services as billing
 from madoguchi.cancellation.models import CancellationChoice
-from madoguchi.contracts.models import Contract
+from madoguchi.contracts.models import Contract, User
 from madoguchi.contracts.tests.factories import DeskUserFactory, OperatorFactory, phone_pages
 from madoguchi.faq.tests.factories import QuestionFactory
 from madoguchi.inquiries.services import submit_inquiry
@@ -45,12 +47,20 @@ from madoguchi.outbox.services import enqueue_mail
 from madoguchi.payments.providers import Card
 from madoguchi.payments.services import submit_card_change
 from madoguchi.provisioning.models import BillingChange, RadCheck, VirtualUser
+from madoguchi.supportid.backends import mailbox_username
+from madoguchi.supportid.models import SupportAccount
 from madoguchi.supportid.tests.admin_data import make_account, make_destination
 from madoguchi.throttling.models import LoginLock
 
+MATRIX_SUPPORT_ID = "matrix-support@example.com"
+MAILBOX_BACKEND = "madoguchi.supportid.backends.MailboxBackend"
 OPERATORS = ("etsuran", "uketsuke", "kanrisha")  # 閲覧, 受付, 管理者 (B5), lowest first
-ROLES = ("anonymous", "customer", "other_customer", "ended", *OPERATORS)
-FLOOR = 903  # the number of checks may only grow (issue 2 made 380, issue 3 590, issue 6 903)
+# Support-site logins (S2): a support ID (owns the destination in URLs), another support ID
+# (another's destination is 404), and an ISP mailbox login of the customer's contract.
+SUPPORT_LOGINS = ("support_id", "other_support_id", "mailbox")
+ROLES = ("anonymous", "customer", "other_customer", "ended", *SUPPORT_LOGINS, *OPERATORS)
+# The number of checks may only grow (issue 2 made 380, issue 3 590, issue 6 903, issue 9 3230).
+FLOOR = 3230
 
 
 # --- outcomes -----------------------------------------------------------------------------
@@ -84,7 +94,8 @@ def each(outcome) -> dict:
 
 
 def desk_page(customer=200, other_customer=None, post=None, other_post=None) -> dict:
-    """A desk page: desk logins only; operators are refused; ended contracts logged out.
+    """A desk page: desk logins only; operators are refused; ended contracts logged out;
+    a support-site login (support ID, mailbox) goes to the desk's login to switch (S2).
 
     ``other_customer``/``other_post`` default to the customer's outcomes.
     """
@@ -93,6 +104,7 @@ def desk_page(customer=200, other_customer=None, post=None, other_post=None) -> 
         "customer": customer,
         "other_customer": customer if other_customer is None else other_customer,
         "ended": LOGGED_OUT,
+        **dict.fromkeys(SUPPORT_LOGINS, DESK_LOGIN),
         **dict.fromkeys(OPERATORS, 403),
     }
     row = {"GET": roles}
@@ -100,6 +112,24 @@ def desk_page(customer=200, other_customer=None, post=None, other_post=None) -> 
         other = post if other_post is None else other_post
         row["POST"] = {**roles, "customer": post, "other_customer": other}
     return row
+
+
+SUPPORT_LOGIN = Redirect("/support/login/", next=True)  # support_login_required
+TO_DESTINATIONS = Redirect("/support/mymenu/mail/destinations/")
+CUSTOMER_ROLES = ("customer", "other_customer", *SUPPORT_LOGINS)
+
+
+def support_page(**outcomes) -> dict:
+    """A page of the support site behind its login: anonymous visitors log in there; those
+    who are no customers (operators, an ended contract's login) get 404; ``outcomes`` give
+    the customer logins' answers."""
+    return {**each(404), "anonymous": SUPPORT_LOGIN, **outcomes}
+
+
+def support_id_page(outcome=200, *, other_support_id=None) -> dict:
+    """A support ID's own page (S2, S3): only support IDs; every other login gets 404."""
+    other = outcome if other_support_id is None else other_support_id
+    return support_page(support_id=outcome, other_support_id=other)
 
 
 def for_operators(outcome, least: str) -> dict:
@@ -193,6 +223,42 @@ MATRIX: dict[str, dict[str, dict]] = {
         "GET": each(405),
         "POST": each(Redirect("/support/", logged_out=True)),
     },
+    # お客さまサポートID (S2): registration and the forgotten-password and ID pages are public
+    # (a login may use them too); the mailed links' pages answer a bad token with a clear
+    # 400 page for everyone.
+    "supportid:register": {"GET": each(200), "POST": each(200)},
+    "supportid:register_done": {"GET": each(200), "POST": each(405)},
+    "supportid:confirm": {"GET": each(400), "POST": each(400)},
+    "supportid:password_forgot": {"GET": each(200), "POST": each(200)},
+    "supportid:password_reset": {"GET": each(400), "POST": each(400)},
+    "supportid:id_reminder": {"GET": each(200), "POST": each(200)},
+    # マイメニュー: every customer login of the support site (S2); operators are no customers.
+    "supportid:mymenu": {
+        "GET": support_page(**dict.fromkeys(CUSTOMER_ROLES, 200)),
+        "POST": support_page(**dict.fromkeys(CUSTOMER_ROLES, 405)),
+    },
+    # A support ID's own pages (S2): a desk or mailbox login has none (404).
+    "supportid:account": {"GET": support_id_page(), "POST": support_id_page(405)},
+    "supportid:password_change": {"GET": support_id_page(), "POST": support_id_page()},
+    "supportid:withdraw": {"GET": support_id_page(), "POST": support_id_page()},
+    # 工事・故障情報メール (S3): a support ID's own settings; another ID's destination is 404.
+    "alerts:settings": {"GET": support_id_page(), "POST": support_id_page()},
+    "alerts:destinations": {"GET": support_id_page(), "POST": support_id_page()},
+    "alerts:destination_delete": {
+        "GET": support_id_page(other_support_id=404),
+        "POST": support_id_page(
+            Redirect("/support/mymenu/mail/destinations/"), other_support_id=404
+        ),
+    },
+    # POST only (GET is 405 before the destination is looked up); the suspended destination.
+    "alerts:destination_resume": {
+        "GET": support_id_page(405),
+        "POST": support_id_page(
+            Redirect("/support/mymenu/mail/destinations/"), other_support_id=404
+        ),
+    },
+    "alerts:destination_confirm": {"GET": each(400), "POST": each(400)},
+    "alerts:resume": {"GET": each(400), "POST": each(400)},
     "faq:index": {"GET": each(200)},
     "faq:question": {"GET": each(200)},  # a published question (an unpublished one is 404)
     "notices:list": {"GET": each(200)},
@@ -549,8 +615,14 @@ class Objects:
             ip=None,
         )
         # A support ID with a destination (S2, S3), for the back office's pages.
-        self.support_account = make_account("matrix-support@example.com")
+        self.support_account = SupportAccount.objects.get(email=MATRIX_SUPPORT_ID)
         self.destination = make_destination(self.support_account, 1, "matrix-dest@example.com")
+        self.suspended_destination = make_destination(
+            self.support_account, 2, "matrix-stopped@example.com", status="suspended"
+        )
+        self.doomed_destination = make_destination(
+            self.support_account, 3, "matrix-deleted@example.com"
+        )
         # Per admin model: the object whose pages are opened.
         self.by_model = {
             "supportid.supportaccount": self.support_account,
@@ -613,6 +685,13 @@ class Objects:
             return self.product.code
         if name == "pk" and route.startswith("support/notices/"):
             return str(self.notice.pk)
+        if name == "token" and route.startswith("support/"):
+            return "matrix.not-a-token"  # the mailed links' pages: a clear 400 page for all
+        if name == "pk" and route.startswith("support/mymenu/mail/"):
+            # The support ID's destinations: a suspended one to resume, one to delete.
+            if route.endswith("/resume/"):
+                return str(self.suspended_destination.pk)
+            return str(self.doomed_destination.pk)
         if name == "token":  # applications/confirm/<str:token>/
             return confirmation_token(self.billing_notice)
         if name == "pk" and route.startswith("support/inquiry/"):
@@ -677,6 +756,14 @@ def people(db):
         "customer": customer,
         "other_customer": other,
         "ended": ended,
+        "support_id": make_account(MATRIX_SUPPORT_ID).user,
+        "other_support_id": make_account("matrix-other-support@example.com").user,
+        # The mailbox Objects gives the customer's contract (slot 1, "matrixbox").
+        "mailbox": User.objects.create(
+            username=mailbox_username("matrixbox@arrow.example.ne.jp"),
+            kind=User.Kind.MAILBOX,
+            contract=customer.contract,
+        ),
         "etsuran": OperatorFactory(username="matrix-etsuran", role=ETSURAN),
         "uketsuke": OperatorFactory(username="matrix-uketsuke", role=UKETSUKE),
         "kanrisha": OperatorFactory(username="matrix-kanrisha", role=KANRISHA),
@@ -686,7 +773,9 @@ def people(db):
 def client_for(user) -> Client:
     client = Client()
     if user is not None:
-        client.force_login(user)
+        # A mailbox login's session is kept by its own backend (while the mailbox exists).
+        backend = MAILBOX_BACKEND if user.kind == User.Kind.MAILBOX else None
+        client.force_login(user, backend=backend)
     return client
 
 
@@ -754,8 +843,7 @@ def check(outcome, response, client, url, values) -> str | None:
 # credential on the support site (the desk logs it out on its next desk request).
 MEMBERS_ONLY_NOTICE = {
     **each(404),
-    "customer": 200,
-    "other_customer": 200,
+    **dict.fromkeys(CUSTOMER_ROLES, 200),  # desk credentials, support IDs, mailboxes (S2)
     "ended": 404,  # a contract that ended is no longer a customer
 }
 
@@ -763,6 +851,7 @@ MEMBERS_ONLY_NOTICE = {
 @pytest.mark.django_db
 def test_access_matrix_members_only_notice(people):
     notice = make_notice("会員限定の工事", members_only=True)
+    MailboxFactory(contract=people["customer"].contract, slot=1, account="matrixbox")
     url = f"/support/notices/{notice.pk}/"
     assert resolve(url).view_name == "notices:detail"
     outcomes = {role: client_for(people[role]).get(url).status_code for role in ROLES}

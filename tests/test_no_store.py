@@ -19,7 +19,7 @@ def cache_control(response) -> set[str]:
     return {part.strip() for part in response.get("Cache-Control", "").split(",") if part}
 
 
-@pytest.mark.parametrize("role", ["customer", "kanrisha"])
+@pytest.mark.parametrize("role", ["customer", "support_id", "mailbox", "kanrisha"])
 def test_issue6_finding3_every_page_for_a_logged_in_person_is_no_store(people, role):  # noqa: F811 (the fixture)
     objects = Objects(people["customer"])
     client = Client()

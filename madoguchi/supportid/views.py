@@ -12,7 +12,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
 from madoguchi.audit.services import client_ip
 from madoguchi.contracts.models import User
@@ -251,6 +251,7 @@ def id_reminder(request):
 
 @support_login_required
 @never_cache
+@require_safe
 def mymenu(request):
     """A support ID's menu; a desk or mailbox login is told what it can do here (S2)."""
     user = request.user
@@ -268,6 +269,7 @@ def mymenu(request):
 
 @support_id_required
 @never_cache
+@require_safe
 def account(request):
     return render(request, "supportid/account.html", {"account": request.support_account})
 

@@ -5,7 +5,6 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from madoguchi.contracts.access import CUSTOMER_KINDS
 from madoguchi.contracts.models import User
 from madoguchi.contracts.tests.pages import attr, by_id, dom, find_all, text
 from madoguchi.supportid.tests.journeys import (
@@ -67,11 +66,6 @@ def test_s2_mymenu_of_a_desk_login_points_to_the_desk_and_registration(customer_
         assert customer_client.post(path).status_code == 404, path
 
 
-@pytest.mark.xfail(
-    User.Kind.MAILBOX not in CUSTOMER_KINDS,
-    reason="mailbox logins are admitted to the support site by the sign-in work (S2)",
-    strict=True,
-)
 def test_s2_mymenu_of_a_mailbox_login(client, customer):
     user = User.objects.create(
         username="mailbox:abcdefg@arrow.example.ne.jp",

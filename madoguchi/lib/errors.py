@@ -3,7 +3,8 @@
 403, 404 and CSRF failures are rendered here (``handler403``, ``handler404`` in
 ``madoguchi/urls.py``, ``CSRF_FAILURE_VIEW``): desk and public URLs in the desk's layout
 (``templates/error.html``: the desk menu and 「ログアウト」 for a logged-in customer, the bare
-header for everyone else), back office URLs in the back office's own look
+header for everyone else), the support site's URLs in its own layout
+(``templates/support/error.html``), back office URLs in the back office's own look
 (``templates/backoffice/error.html``). Django's own views render ``templates/400.html`` and
 ``templates/500.html``, without a request and so without database access.
 """
@@ -68,13 +69,19 @@ def refuse(request, message: str):
 def _error_page(request, status: int, title: str, explanations: list[str], **extra):
     context = {"title": title, "explanations": explanations, **extra}
     template = "error.html"
-    if _in_backoffice(request):
+    if _on_support_site(request):
+        template = "support/error.html"
+    elif _in_backoffice(request):
         from madoguchi.backoffice.site import backoffice_site
 
         request.current_app = backoffice_site.name
         context = {**backoffice_site.each_context(request), **context}
         template = "backoffice/error.html"
     return render(request, template, context, status=status)
+
+
+def _on_support_site(request) -> bool:
+    return request.path.startswith(reverse("support:top"))
 
 
 def _in_backoffice(request) -> bool:

@@ -102,6 +102,28 @@ def test_issue6_defect1_404_for_a_customer_keeps_the_menu_and_logout(customer_cl
     assert links(response)["◀◀ TOPへ戻る"] == reverse("desk:status")
 
 
+@pytest.mark.django_db
+def test_s2_404_on_the_support_site_is_in_its_layout_without_the_desk_menu(client):
+    """S2: a support-site page that is not there (or not the visitor's) stays in the support
+    site's look; a mailbox login, whose user has a contract, never sees the desk's menu."""
+    from madoguchi.contracts.models import User
+    from madoguchi.contracts.tests.factories import DeskUserFactory
+
+    response = client.get("/support/no-such-page/")
+    assert_japanese_page(response, 404, "ページが見つかりません")
+    assert b"support-header" in response.content and b"side-menu" not in response.content
+    assert links(response)["お客さまサポートのトップへ"] == reverse("support:top")
+    contract = DeskUserFactory(username="errors1@biz.example.ne.jp").contract
+    mailbox_user = User.objects.create(
+        username="mailbox:errors@arrow.example.ne.jp", kind=User.Kind.MAILBOX, contract=contract
+    )
+    client.force_login(mailbox_user)
+    response = client.get("/support/mymenu/mail/")  # a support ID's page: 404 for a mailbox
+    assert response.status_code == 404
+    assert "ご利用状況の確認" not in page_text(response)
+    assert links(response)["マイメニューへ"] == reverse("supportid:mymenu")
+
+
 def test_issue6_defect1_404_in_the_back_office_is_japanese_in_its_look(client, operator):
     client.force_login(operator)
     response = client.get("/backoffice/no-such-page/")

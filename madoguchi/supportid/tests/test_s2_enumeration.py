@@ -25,6 +25,7 @@ from madoguchi.testing.workers import DATABASE_TASKS
 pytestmark = pytest.mark.django_db(transaction=True)
 
 RUNS = 15
+ROUNDS = 3
 TOLERANCE_SECONDS = 0.005
 REGISTERED = "known@example.com"
 # The random values of a page: its CSRF token and the confirm step's draft key.
@@ -57,18 +58,30 @@ def timed(call, address: str) -> tuple[float, tuple]:
 
 def compare(measure) -> None:
     """Run ``measure(address, run)`` for the registered and an unknown address, alternating;
-    assert the same page every time and medians within the tolerance."""
-    times = {"registered": [], "unknown": []}
-    pages = {"registered": set(), "unknown": set()}
-    for run in range(RUNS):
-        for who, address in (("registered", REGISTERED), ("unknown", f"new{run}@example.com")):
-            seconds, shown = measure(address, run)
-            times[who].append(seconds)
-            pages[who].add(shown)
-    assert len(pages["registered"]) == 1 and pages["registered"] == pages["unknown"]
-    medians = {who: statistics.median(values) for who, values in times.items()}
-    difference = abs(medians["registered"] - medians["unknown"])
-    assert difference < TOLERANCE_SECONDS, medians
+    assert the same page every time and medians within the tolerance.
+
+    The machine is shared (the suite runs in parallel): a round whose medians differ by more
+    than the tolerance is measured again, up to ``ROUNDS`` times. A real difference in the
+    work behind the two answers shows in every round; noise from other processes does not.
+    """
+    differences = []
+    for _ in range(ROUNDS):
+        times = {"registered": [], "unknown": []}
+        pages = {"registered": set(), "unknown": set()}
+        for run in range(RUNS):
+            for who, address in (
+                ("registered", REGISTERED),
+                ("unknown", f"new{len(differences)}-{run}@example.com"),
+            ):
+                seconds, shown = measure(address, run)
+                times[who].append(seconds)
+                pages[who].add(shown)
+        assert len(pages["registered"]) == 1 and pages["registered"] == pages["unknown"]
+        medians = {who: statistics.median(values) for who, values in times.items()}
+        differences.append(abs(medians["registered"] - medians["unknown"]))
+        if differences[-1] < TOLERANCE_SECONDS:
+            return
+    raise AssertionError(f"medians differ by {differences} s in every round")
 
 
 def test_s2_registration_looks_the_same_for_a_registered_address():

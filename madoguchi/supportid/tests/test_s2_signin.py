@@ -390,6 +390,8 @@ def test_s2_support_site_logins_get_the_desks_login_page_on_the_desk(
     response = client.get(response["Location"])
     assert response.status_code == 200
     assert control(response, "login_id") is not None
+    # The page says why the support site's login is not enough here.
+    assert "カスタマサポートデスクは、認証IDでログインしてご利用ください" in page_text(response)
     response = post_login(client, customer.username, password)
     assert response.status_code == 302
     assert session_user(client) == customer

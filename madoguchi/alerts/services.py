@@ -274,13 +274,7 @@ def normalize_address(address: str) -> str:
 
 def add_limit(account: SupportAccount, address: str, ip: str | None) -> TooManyAdds | None:
     """Count this add against the hourly limits; the refusal if one is exceeded."""
-    limited = rates.take(
-        ADD_LIMIT_ACTION,
-        limits={
-            "client": (ip, settings.MAIL_FORM_LIMIT_PER_CLIENT),
-            "address": (address, settings.MAIL_FORM_LIMIT_PER_ADDRESS),
-        },
-    )
+    limited = rates.take_mail_form(ADD_LIMIT_ACTION, ip=ip, address=address)
     if limited is None:
         return None
     if limited.key == "address":

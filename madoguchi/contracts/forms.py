@@ -12,6 +12,23 @@ from madoguchi.lib.forms import (
 LOGIN_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,32}$")
 
 
+def login_password_field() -> forms.CharField:
+    """A login page's password (the desk's, the support site's).
+
+    No length limit here: an overlong password is a wrong one, answered with the generic
+    message and counted like any other (throttling refuses it without hashing it, D1.2).
+    """
+    return forms.CharField(
+        label="パスワード",
+        strip=False,
+        error_messages={
+            "required": "パスワードを入力してください。",
+            NULL_CHARACTERS: control_characters_message("パスワード"),
+        },
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
 class DeskLoginForm(forms.Form):
     """D1.1: 認証ID (before @), the realm (after @) and the password."""
 
@@ -32,17 +49,7 @@ class DeskLoginForm(forms.Form):
             "invalid_choice": "@以降は一覧から選択してください。",
         },
     )
-    # No length limit here: an overlong password is a wrong one, answered with the generic
-    # message and counted like any other (throttling refuses it without hashing it).
-    password = forms.CharField(
-        label="パスワード",
-        strip=False,
-        error_messages={
-            "required": "パスワードを入力してください。",
-            NULL_CHARACTERS: control_characters_message("パスワード"),
-        },
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-    )
+    password = login_password_field()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -77,13 +77,7 @@ def limit(action: str, *, ip: str | None, email: str) -> Limited | None:
 
     The address counts whether or not it has an ID, so the answer tells nothing about it.
     """
-    limited = rates.take(
-        action,
-        limits={
-            "client": (ip, settings.MAIL_FORM_LIMIT_PER_CLIENT),
-            "address": (email, settings.MAIL_FORM_LIMIT_PER_ADDRESS),
-        },
-    )
+    limited = rates.take_mail_form(action, ip=ip, address=email)
     if limited is None:
         return None
     text = CLIENT_LIMITED if limited.key == "client" else ADDRESS_LIMITED

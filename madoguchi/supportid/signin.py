@@ -22,7 +22,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-from madoguchi.contracts.forms import LOGIN_ID_RE
+from madoguchi.contracts.forms import LOGIN_ID_RE, login_password_field
 from madoguchi.contracts.models import User
 from madoguchi.contracts.services import DESK_LOGINS
 from madoguchi.lib.forms import NULL_CHARACTERS, control_characters_message
@@ -105,17 +105,7 @@ class SupportLoginForm(forms.Form):
             }
         ),
     )
-    # No length limit here: an overlong password is a wrong one (throttling refuses it
-    # without hashing it), answered with the generic message like the desk's (D1.2).
-    password = forms.CharField(
-        label="パスワード",
-        strip=False,
-        error_messages={
-            "required": "パスワードを入力してください。",
-            NULL_CHARACTERS: control_characters_message("パスワード"),
-        },
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-    )
+    password = login_password_field()
 
     def clean_login(self) -> str:
         value = reject_controls(self.cleaned_data["login"], LOGIN_LABEL)

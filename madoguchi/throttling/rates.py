@@ -89,6 +89,18 @@ def take(
     return refused
 
 
+def take_mail_form(action: str, *, ip: str | None, address: str) -> Limited | None:
+    """``take`` with the limits of the forms that mail a typed address (S2, S3):
+    ``MAIL_FORM_LIMIT_PER_CLIENT`` per client and ``MAIL_FORM_LIMIT_PER_ADDRESS`` per address."""
+    return take(
+        action,
+        limits={
+            "client": (ip, settings.MAIL_FORM_LIMIT_PER_CLIENT),
+            "address": (address, settings.MAIL_FORM_LIMIT_PER_ADDRESS),
+        },
+    )
+
+
 def purge(now: datetime | None = None) -> int:
     """Delete the counts of windows that have ended."""
     now = now or timezone.now()

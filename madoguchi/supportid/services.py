@@ -228,9 +228,11 @@ def register(
 
 
 def confirm_registration(token: str, *, ip: str | None) -> SupportAccount:
-    """The confirmation link's button: the ID works from now on; raises TokenInvalid."""
-    from madoguchi.alerts.models import AlertSettings
+    """The confirmation link's button: the ID works from now on; raises TokenInvalid.
 
+    Its 工事・故障情報メール settings are made with their defaults the first time they are
+    opened (``alerts.services.settings_for``): this app knows nothing of them.
+    """
     with transaction.atomic():
         row = tokens.use(token, MailToken.Purpose.CONFIRM)
         account = (
@@ -243,7 +245,6 @@ def confirm_registration(token: str, *, ip: str | None) -> SupportAccount:
         user = account.user
         user.is_active = True
         user.save(update_fields=["is_active"])
-        AlertSettings.objects.get_or_create(account=account)
         record_audit(
             actor=user,
             action=CONFIRM_ACTION,

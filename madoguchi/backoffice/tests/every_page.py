@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from madoguchi.alerts import services as alerts
 from madoguchi.alerts.models import Destination
+from madoguchi.alerts.seed import ensure_support_ids
 from madoguchi.applications.mails import mail_context
 from madoguchi.applications.tests.factories import ApplicationFactory
 from madoguchi.audit.services import record_audit
@@ -30,7 +31,6 @@ from madoguchi.notices.seed import ensure_products
 from madoguchi.outbox.services import enqueue_mail
 from madoguchi.provisioning.models import BillingChange, RadCheck, VirtualUser
 from madoguchi.provisioning.services import network_password_hash, set_radius_password
-from madoguchi.supportid.seed import ensure_support_ids
 from madoguchi.throttling.models import LoginLock
 
 

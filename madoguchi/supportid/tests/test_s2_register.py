@@ -5,7 +5,6 @@ from django.contrib.auth import authenticate
 from django.test import Client
 from django.urls import reverse
 
-from madoguchi.alerts.models import AlertSettings
 from madoguchi.audit.models import AuditEntry
 from madoguchi.contracts.models import User
 from madoguchi.contracts.tests.pages import by_id, dom, find_all, page_text, text
@@ -127,7 +126,6 @@ def test_s2_register_confirm_mail_and_double_opt_in(
     account.refresh_from_db()
     account.user.refresh_from_db()
     assert account.confirmed_at is not None and account.user.is_active
-    assert AlertSettings.objects.filter(account=account).exists()
     assert AuditEntry.objects.filter(action=services.CONFIRM_ACTION, target=account.email).exists()
     assert authenticate(username=account.user.username, password=PASSWORD) == account.user
 

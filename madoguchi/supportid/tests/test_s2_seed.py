@@ -14,11 +14,11 @@ from django.utils import timezone
 
 from madoguchi.alerts.display import describe, destination_status
 from madoguchi.alerts.models import AlertSettings, Destination
+from madoguchi.alerts.seed import DEMO_EMAIL, DEMO_PASSWORD
 from madoguchi.contracts.models import User
 from madoguchi.contracts.tests.pages import post_login
 from madoguchi.provisioning.models import VirtualUser
 from madoguchi.supportid.models import SupportAccount
-from madoguchi.supportid.seed import DEMO_EMAIL, DEMO_PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from madoguchi.alerts.seed import ensure_support_ids
 from madoguchi.applications.models import Application
 from madoguchi.backoffice.roles import ETSURAN, KANRISHA, UKETSUKE
 from madoguchi.cancellation.dates import offered_dates
@@ -27,7 +28,6 @@ from madoguchi.provisioning.services import (
     put_mailbox,
     set_radius_password,
 )
-from madoguchi.supportid.seed import ensure_support_ids
 
 DEMO_MAIL_PASSWORD = "Demo-mail-123"  # mail password of the demo mailboxes
 DEMO_PASSWORD = "Demo-123"

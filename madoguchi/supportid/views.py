@@ -17,9 +17,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from madoguchi.audit.services import client_ip
 from madoguchi.contracts.models import User
 from madoguchi.lib.drafts import TOKEN_FIELD, Flow
-from madoguchi.support.access import support_login_required
 from madoguchi.supportid import services, tokens
-from madoguchi.supportid.access import support_id_required
+from madoguchi.supportid.access import support_id_required, support_login_required
 from madoguchi.supportid.forms import (
     AddressForm,
     PasswordChangeForm,

@@ -8,7 +8,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from madoguchi.contracts.tests.pages import is_logged_in, page_text
-from madoguchi.support.access import support_login_required
+from madoguchi.supportid.access import support_login_required
 from madoguchi.supportid.signin import INVALID_LOGIN
 
 pytestmark = pytest.mark.django_db

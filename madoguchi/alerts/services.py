@@ -19,16 +19,15 @@ from django.db.models import Exists, F, OuterRef, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from madoguchi.alerts.display import hours_text, kinds_text, weekdays_text
 from madoguchi.alerts.models import (
-    ALL_HOURS,
-    ALL_WEEKDAYS,
     MAX_DESTINATIONS,
     AlertProduct,
     AlertSettings,
     Destination,
 )
 from madoguchi.audit.services import record_audit
-from madoguchi.lib.dates import WEEKDAYS_JA, format_datetime
+from madoguchi.lib.dates import format_datetime
 from madoguchi.notices.models import Product
 from madoguchi.outbox.services import enqueue_mail
 from madoguchi.supportid import tokens
@@ -130,46 +129,6 @@ def from_mask(mask: int, size: int) -> list[int]:
     return [n for n in range(size) if mask & (1 << n)]
 
 
-def _ranges(numbers: list[int]) -> list[tuple[int, int]]:
-    runs: list[tuple[int, int]] = []
-    for n in numbers:
-        if runs and runs[-1][1] == n - 1:
-            runs[-1] = (runs[-1][0], n)
-        else:
-            runs.append((n, n))
-    return runs
-
-
-def weekdays_text(mask: int) -> str:
-    """``月〜金、日``; 「なし」 for none."""
-    if mask == ALL_WEEKDAYS:
-        return "毎日（月〜日）"
-    runs = _ranges(from_mask(mask, 7))
-    parts = [WEEKDAYS_JA[a] if a == b else f"{WEEKDAYS_JA[a]}〜{WEEKDAYS_JA[b]}" for a, b in runs]
-    return "、".join(parts) or "なし"
-
-
-def hours_text(mask: int) -> str:
-    """``9時台〜17時台、20時台``; 「なし」 for none."""
-    if mask == ALL_HOURS:
-        return "すべての時間帯（0時台〜23時台）"
-    runs = _ranges(from_mask(mask, 24))
-    parts = [f"{a}時台" if a == b else f"{a}時台〜{b}時台" for a, b in runs]
-    return "、".join(parts) or "なし"
-
-
-def kinds_text(alert_settings: AlertSettings) -> str:
-    kinds = [
-        label
-        for on, label in (
-            (alert_settings.maintenance, "工事情報"),
-            (alert_settings.outage, "故障情報"),
-        )
-        if on
-    ]
-    return "、".join(kinds) or "なし"
-
-
 def products_in_order() -> QuerySet:
     """Products as the 工事・故障情報 pages order them."""
     return Product.objects.order_by("order", "pk")
@@ -185,7 +144,9 @@ def _described(alert_settings: AlertSettings, products: list[Product]) -> dict:
     """The settings as the audit log shows them (Japanese labels and values)."""
     return {
         "商品": "、".join(p.name for p in products) or "なし",
-        "配信する情報": kinds_text(alert_settings),
+        "配信する情報": kinds_text(
+            maintenance=alert_settings.maintenance, outage=alert_settings.outage
+        ),
         "配信曜日": weekdays_text(alert_settings.weekdays),
         "配信時間帯": hours_text(alert_settings.hours),
     }

@@ -4,7 +4,6 @@ as bitmasks; the warning when no product is chosen; messages beside the fields (
 import pytest
 
 from madoguchi.alerts.models import ALL_HOURS, ALL_WEEKDAYS, AlertProduct, AlertSettings
-from madoguchi.alerts.services import hours_text, weekdays_text
 from madoguchi.alerts.tests.pages import DESTINATIONS, SETTINGS, settings_data
 from madoguchi.audit.models import AuditEntry
 from madoguchi.contracts.tests.pages import by_id, dom, field_errors, page_text, text
@@ -88,13 +87,13 @@ def test_s3_weekend_evenings_bits_and_the_audit_in_japanese(support_client, acco
     assert entry.actor == account.user and entry.ip_address == "198.51.100.7"
     assert entry.before == {
         "商品": "なし",
-        "配信曜日": "毎日（月〜日）",
-        "配信時間帯": hours_text(ALL_HOURS),
+        "配信曜日": "月〜日",
+        "配信時間帯": "0時〜24時",
     }
     assert entry.after == {
         "商品": "テスト光アクセス、テストホスティング",
-        "配信曜日": "土〜日",
-        "配信時間帯": "18時台〜20時台、23時台",
+        "配信曜日": "土・日",
+        "配信時間帯": "18時〜21時、23時〜24時",
     }
 
 
@@ -175,12 +174,6 @@ def test_s3_all_hours_helper_ticks_every_hour_and_saves_nothing(support_client, 
     assert checked(response, "products") == [str(products["mail"].pk)]
     assert "「設定を保存する」ボタンを押すと保存されます" in page_text(response)
     assert AlertSettings.objects.get(account=account).hours == 1 << 3  # not saved
-
-
-def test_s3_the_texts_of_bitmasks():
-    assert weekdays_text(0b0011111) == "月〜金"
-    assert weekdays_text(0b1000001) == "月、日"
-    assert hours_text((1 << 9) | (1 << 10) | (1 << 11) | (1 << 20)) == "9時台〜11時台、20時台"
 
 
 def test_s3_x5_the_helper_with_garbage_shows_the_form_again(support_client, account):

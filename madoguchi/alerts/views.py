@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from madoguchi.alerts import services
+from madoguchi.alerts import links, services
 from madoguchi.alerts.forms import HOURS, AlertSettingsForm, DestinationForm
 from madoguchi.alerts.models import MAX_DESTINATIONS, Destination
 from madoguchi.audit.services import client_ip
@@ -158,7 +158,7 @@ def destination_resume(request, pk: int):
     return redirect("alerts:destinations")
 
 
-def _refused(request, title: str, refused: services.LinkRefused):
+def _refused(request, title: str, refused: links.LinkRefused):
     return render(
         request,
         "alerts/link_refused.html",
@@ -178,10 +178,10 @@ def destination_confirm(request, token: str):
     """The page of the 仮登録確認メール's link: 「配信先として登録する」 (S3)."""
     try:
         if request.method == "POST":
-            destination = services.confirm_destination(token, ip=client_ip(request))
+            destination = links.confirm_destination(token, ip=client_ip(request))
             return render(request, "alerts/confirmed.html", {"destination": destination})
-        target = services.peek_link(token, MailToken.Purpose.DESTINATION)
-    except services.LinkRefused as refused:
+        target = links.peek_link(token, MailToken.Purpose.DESTINATION)
+    except links.LinkRefused as refused:
         return _refused(request, CONFIRM_TITLE, refused)
     return render(
         request,
@@ -200,11 +200,11 @@ def resume(request, token: str):
     """The page of a suspension notice's 「配信再開」 link (S3, S4)."""
     try:
         if request.method == "POST":
-            destination, resumed = services.resume_by_link(token, ip=client_ip(request))
+            destination, resumed = links.resume_by_link(token, ip=client_ip(request))
             return render(
                 request, "alerts/resumed.html", {"destination": destination, "resumed": resumed}
             )
-        target = services.peek_link(token, MailToken.Purpose.RESUME)
-    except services.LinkRefused as refused:
+        target = links.peek_link(token, MailToken.Purpose.RESUME)
+    except links.LinkRefused as refused:
         return _refused(request, RESUME_TITLE, refused)
     return render(request, "alerts/resume.html", {"destination": target.destination})

@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from madoguchi.alerts import services
+from madoguchi.alerts import links, services
 from madoguchi.alerts.models import Destination
 from madoguchi.alerts.tests.factories import make_destination
 from madoguchi.alerts.tests.pages import add, confirm_url, mailed_token, resume_url
@@ -112,7 +112,7 @@ def test_s3_an_altered_link_is_refused(pending, alter):
 def test_s3_a_resume_token_does_not_confirm_and_a_confirm_token_does_not_resume(pending, account):
     destination, token = pending
     stopped = make_destination(account, "stopped@example.com", slot=2, status="suspended")
-    resume_token = services.resume_link(stopped).rstrip("/").rsplit("/", 1)[1]
+    resume_token = links.resume_link(stopped).rstrip("/").rsplit("/", 1)[1]
     assert Client().post(confirm_url(resume_token)).status_code == 400
     assert Client().post(resume_url(token)).status_code == 400
     destination.refresh_from_db()
@@ -123,7 +123,7 @@ def test_s3_a_resume_token_does_not_confirm_and_a_confirm_token_does_not_resume(
 
 def test_s3_the_resume_link_resumes_a_suspended_destination(account):
     stopped = make_destination(account, "stopped@example.com", slot=1, status="suspended")
-    path = services.resume_link(stopped)
+    path = links.resume_link(stopped)
     assert path.startswith("/support/mymenu/mail/resume/")
     page = Client().get(path)
     assert page.status_code == 200
@@ -142,7 +142,7 @@ def test_s3_the_resume_link_resumes_a_suspended_destination(account):
 
 def test_s3_the_resume_link_of_an_active_destination_changes_nothing(account):
     active = make_destination(account, "ok@example.com", slot=1)
-    path = services.resume_link(active)
+    path = links.resume_link(active)
     assert "この配信先は配信停止されていません。" in page_text(Client().get(path))
     response = Client().post(path)
     assert "配信停止されていません" in state(response)
@@ -151,11 +151,11 @@ def test_s3_the_resume_link_of_an_active_destination_changes_nothing(account):
 
 def test_s3_the_resume_link_after_deletion_and_after_expiry(account, time_machine):
     stopped = make_destination(account, "stopped@example.com", slot=1, status="suspended")
-    expiring = services.resume_link(stopped)
-    deleted = services.resume_link(stopped)
-    time_machine.move_to(timezone.now() + services.RESUME_LINK_LIFETIME)
+    expiring = links.resume_link(stopped)
+    deleted = links.resume_link(stopped)
+    time_machine.move_to(timezone.now() + links.RESUME_LINK_LIFETIME)
     response = Client().post(expiring)
     assert "有効期限が過ぎています" in state(response)
-    time_machine.move_to(timezone.now() - services.RESUME_LINK_LIFETIME)
+    time_machine.move_to(timezone.now() - links.RESUME_LINK_LIFETIME)
     services.delete_destination(stopped)
     assert state(Client().get(deleted)) == "この配信先は削除されています。"

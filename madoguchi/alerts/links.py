@@ -10,6 +10,7 @@ nothing.
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -33,7 +34,7 @@ LINK_UNKNOWN = (
 )
 LINK_USED = "このURLはすでに使用されています。"
 CONFIRM_EXPIRED = (
-    "このURLの有効期限（仮登録から30分）が過ぎています。"
+    "このURLの有効期限（仮登録から{minutes}分）が過ぎています。"
     "お手数ですが、マイメニューから配信先をもう一度追加してください。"
 )
 RESUME_EXPIRED = (
@@ -42,6 +43,10 @@ RESUME_EXPIRED = (
 )
 DELETED = "この配信先は削除されています。"
 NOT_PENDING = "この配信先はすでに本登録されています。"
+
+
+def _confirm_expired() -> str:
+    return CONFIRM_EXPIRED.format(minutes=settings.DESTINATION_CONFIRM_MINUTES)
 
 
 class LinkRefused(Exception):
@@ -79,7 +84,7 @@ def _refusal(invalid: tokens.TokenInvalid, purpose: str) -> LinkRefused:
     if invalid.reason == "used":
         return LinkRefused(LINK_USED)
     if invalid.reason == "expired":
-        expired = CONFIRM_EXPIRED if purpose == MailToken.Purpose.DESTINATION else RESUME_EXPIRED
+        expired = _confirm_expired() if purpose == MailToken.Purpose.DESTINATION else RESUME_EXPIRED
         return LinkRefused(expired)
     return LinkRefused(LINK_UNKNOWN)
 
@@ -127,7 +132,7 @@ def confirm_destination(token: str, *, ip: str | None = None) -> Destination:
     if destination.status != Destination.Status.PENDING:
         raise LinkRefused(NOT_PENDING)
     if confirm_deadline(destination) <= now:
-        raise LinkRefused(CONFIRM_EXPIRED)
+        raise LinkRefused(_confirm_expired())
     destination.status = Destination.Status.ACTIVE
     destination.confirmed_at = now
     destination.save(update_fields=["status", "confirmed_at"])

@@ -54,7 +54,7 @@ CONFIRM_MAIL = "alerts_destination_confirm"
 
 ALREADY_PENDING = (
     "このメールアドレスはすでに登録されています（仮登録中）。"
-    "仮登録確認メールが届かない場合は、30分経過後にもう一度お試しください。"
+    "仮登録確認メールが届かない場合は、{minutes}分経過後にもう一度お試しください。"
 )
 ALREADY_REGISTERED = "このメールアドレスはすでに登録されています。"
 FULL = (
@@ -253,7 +253,12 @@ def _add_destination(
     existing = {d.address.lower(): d for d in Destination.objects.filter(account=account)}
     if address in existing:
         pending = existing[address].status == Destination.Status.PENDING
-        raise DestinationRefused(ALREADY_PENDING if pending else ALREADY_REGISTERED, "address")
+        message = (
+            ALREADY_PENDING.format(minutes=settings.DESTINATION_CONFIRM_MINUTES)
+            if pending
+            else ALREADY_REGISTERED
+        )
+        raise DestinationRefused(message, "address")
     used = {d.slot for d in existing.values()}
     free = [slot for slot in range(1, MAX_DESTINATIONS + 1) if slot not in used]
     if not free:

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "madoguchi.inquiries",
     "madoguchi.supportid",
     "madoguchi.alerts",
+    "madoguchi.delivery",
 ]
 
 MIDDLEWARE = [

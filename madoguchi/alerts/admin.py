@@ -57,8 +57,32 @@ def resume(request, destinations) -> tuple[int, int]:
     return changed, len(destinations) - changed
 
 
+class DestinationColumns:
+    """A destination's columns, in its list and page and in a support ID's inline."""
+
+    @admin.display(description="状態", ordering="status")
+    def state(self, obj):
+        return destination_status(obj)
+
+    @admin.display(description="配信停止の理由", ordering="suspension_reason")
+    def reason(self, obj):
+        return obj.get_suspension_reason_display() or "-"
+
+    @admin.display(description="登録日時", ordering="created_at")
+    def created(self, obj):
+        return format_datetime(obj.created_at)
+
+    @admin.display(description="本登録日時", ordering="confirmed_at")
+    def confirmed(self, obj):
+        return format_datetime(obj.confirmed_at) if obj.confirmed_at else "-"
+
+    @admin.display(description="配信停止日時", ordering="suspended_at")
+    def suspended(self, obj):
+        return format_datetime(obj.suspended_at) if obj.suspended_at else "-"
+
+
 @admin.register(Destination, site=backoffice_site)
-class DestinationAdmin(ReadOnlyAdminMixin, BackofficeAdmin):
+class DestinationAdmin(DestinationColumns, ReadOnlyAdminMixin, BackofficeAdmin):
     change_form_template = "alerts/admin/destination_change_form.html"
     list_display = ["address", "support_id", "state", "reason", "suspended"]
     list_filter = ["status", "suspension_reason"]
@@ -89,26 +113,6 @@ class DestinationAdmin(ReadOnlyAdminMixin, BackofficeAdmin):
             current_app=self.admin_site.name,
         )
         return format_html('<a href="{}">{}</a>', url, obj.account.email)
-
-    @admin.display(description="状態", ordering="status")
-    def state(self, obj):
-        return destination_status(obj)
-
-    @admin.display(description="配信停止の理由", ordering="suspension_reason")
-    def reason(self, obj):
-        return obj.get_suspension_reason_display() or "-"
-
-    @admin.display(description="登録日時", ordering="created_at")
-    def created(self, obj):
-        return format_datetime(obj.created_at)
-
-    @admin.display(description="本登録日時", ordering="confirmed_at")
-    def confirmed(self, obj):
-        return format_datetime(obj.confirmed_at) if obj.confirmed_at else "-"
-
-    @admin.display(description="配信停止日時", ordering="suspended_at")
-    def suspended(self, obj):
-        return format_datetime(obj.suspended_at) if obj.suspended_at else "-"
 
     # --- 配信停止 / 配信再開 (受付 and up) ---------------------------------------------------
 
@@ -228,7 +232,7 @@ class StatusFilter(admin.SimpleListFilter):
         return queryset
 
 
-class DestinationInline(admin.TabularInline):
+class DestinationInline(DestinationColumns, admin.TabularInline):
     """The ID's destinations, read only; each links to its page (配信停止・配信再開)."""
 
     model = Destination
@@ -246,26 +250,6 @@ class DestinationInline(admin.TabularInline):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-    @admin.display(description="状態")
-    def state(self, obj):
-        return destination_status(obj)
-
-    @admin.display(description="配信停止の理由")
-    def reason(self, obj):
-        return obj.get_suspension_reason_display() or "-"
-
-    @admin.display(description="登録日時")
-    def created(self, obj):
-        return format_datetime(obj.created_at)
-
-    @admin.display(description="本登録日時")
-    def confirmed(self, obj):
-        return format_datetime(obj.confirmed_at) if obj.confirmed_at else "-"
-
-    @admin.display(description="配信停止日時")
-    def suspended(self, obj):
-        return format_datetime(obj.suspended_at) if obj.suspended_at else "-"
 
 
 @admin.register(SupportAccount, site=backoffice_site)

@@ -210,28 +210,6 @@ def _current_password_field() -> PasswordField:
     return PasswordField(label="現在のパスワード", autocomplete="current-password")
 
 
-class PasswordChangeForm(CurrentPasswordMixin, SetPasswordMixin, forms.Form):
-    """パスワードの変更: the current password, the new one twice."""
-
-    password_label = "新しいパスワード"
-    current_password = _current_password_field()
-    password = PasswordField(label="新しいパスワード")
-    password_confirm = PasswordField(label="新しいパスワード（確認用）")
-
-    def __init__(self, *args, user, email: str, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.user = user
-        self.email = email
-
-    def password_email(self) -> str:
-        return self.email
-
-    def clean(self):
-        cleaned = super().clean()
-        self.check_password_pair(cleaned)
-        return cleaned
-
-
 class PasswordResetForm(SetPasswordMixin, forms.Form):
     """パスワードの再設定 (from the mailed link): the new password twice."""
 
@@ -250,6 +228,17 @@ class PasswordResetForm(SetPasswordMixin, forms.Form):
         cleaned = super().clean()
         self.check_password_pair(cleaned)
         return cleaned
+
+
+class PasswordChangeForm(CurrentPasswordMixin, PasswordResetForm):
+    """パスワードの変更: the current password, the new one twice."""
+
+    current_password = _current_password_field()
+    field_order = ["current_password", "password", "password_confirm"]
+
+    def __init__(self, *args, user, email: str, **kwargs):
+        super().__init__(*args, email=email, **kwargs)
+        self.user = user
 
 
 class WithdrawForm(CurrentPasswordMixin, forms.Form):

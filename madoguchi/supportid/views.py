@@ -187,18 +187,31 @@ def confirm(request, token: str):
 @never_cache
 def password_forgot(request):
     """The same page, in the same time, whether the address has an ID or not (S2)."""
+    return _mail_if_registered(
+        request,
+        limit=services.RESET_LIMIT,
+        send=services.request_reset,
+        templates=("supportid/password_forgot.html", "supportid/password_forgot_sent.html"),
+        context={"minutes": settings.SUPPORT_ID_RESET_MINUTES},
+    )
+
+
+def _mail_if_registered(request, *, limit: str, send, templates: tuple[str, str], context=None):
+    """A page that takes an address and mails it if it has an ID (S2): the same answer, in the
+    same time (``services.steady``), either way; counted against the hourly limits."""
+    page, sent = templates
     form = AddressForm(_posted(request))
-    context = {"form": form, "minutes": settings.SUPPORT_ID_RESET_MINUTES}
+    context = {"form": form, **(context or {})}
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
         with services.steady():
-            limited = services.limit(services.RESET_LIMIT, ip=client_ip(request), email=email)
+            limited = services.limit(limit, ip=client_ip(request), email=email)
             if limited is None:
-                services.request_reset(email, link_base=_link_base(request))
+                send(email, link_base=_link_base(request))
         if limited is not None:
-            return _limited(request, "supportid/password_forgot.html", context, limited)
-        return render(request, "supportid/password_forgot_sent.html", context)
-    return render(request, "supportid/password_forgot.html", context)
+            return _limited(request, page, context, limited)
+        return render(request, sent, context)
+    return render(request, page, context)
 
 
 @login_not_required
@@ -232,17 +245,12 @@ def password_reset(request, token: str):
 @never_cache
 def id_reminder(request):
     """The same page, in the same time, whether the address has an ID or not (S2)."""
-    form = AddressForm(_posted(request))
-    if request.method == "POST" and form.is_valid():
-        email = form.cleaned_data["email"]
-        with services.steady():
-            limited = services.limit(services.REMINDER_LIMIT, ip=client_ip(request), email=email)
-            if limited is None:
-                services.remind_id(email, link_base=_link_base(request))
-        if limited is not None:
-            return _limited(request, "supportid/id_reminder.html", {"form": form}, limited)
-        return render(request, "supportid/id_reminder_sent.html")
-    return render(request, "supportid/id_reminder.html", {"form": form})
+    return _mail_if_registered(
+        request,
+        limit=services.REMINDER_LIMIT,
+        send=services.remind_id,
+        templates=("supportid/id_reminder.html", "supportid/id_reminder_sent.html"),
+    )
 
 
 # --- マイメニュー -----------------------------------------------------------------------------

@@ -229,7 +229,14 @@ STORAGES = {
 
 # --- Background work ----------------------------------------------------------------------------
 
-TASKS = {"default": {"BACKEND": env_str("TASK_BACKEND", "django_tasks_db.DatabaseBackend")}}
+TASK_BACKEND = env_str("TASK_BACKEND", "django_tasks_db.DatabaseBackend")
+TASKS = {"default": {"BACKEND": TASK_BACKEND}}
+# The Redis queue of django-tasks-rq (TASK_BACKEND=django_tasks_rq.RQBackend, workers run
+# `manage.py rqworker default`): one of the two engines the notification fan-out scales on.
+REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
+RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600}}
+if TASK_BACKEND.startswith("django_tasks_rq."):
+    INSTALLED_APPS.append("django_rq")
 # How long a worker may hold an application before the reconcile command hands it to another.
 APPLICATION_LEASE_SECONDS = env_int("APPLICATION_LEASE_SECONDS", 120, minimum=1)
 # Work that has been attempted this often without finishing (its worker raised or died) is
@@ -289,6 +296,39 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "madoguchi <support@example.n
 # No Reply-To by default: the mails say they come from an address that takes no replies.
 EMAIL_REPLY_TO = env_list("EMAIL_REPLY_TO", [])
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- 工事・故障情報メール delivery (S4) ----------------------------------------------------------
+
+# The support site as customers reach it: the links in notification mails (unsubscribe,
+# settings) are made from it by workers, which have no request to ask.
+PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Bounces come back to bounce+<token>@BOUNCE_DOMAIN (VERP); the relay hands that domain to
+# `manage.py bounce_server` (docs/notifications.md). Unsubscribe mails go to
+# unsubscribe+<token>@BOUNCE_DOMAIN.
+BOUNCE_DOMAIN = env_str("BOUNCE_DOMAIN", "bounce.example.ne.jp")
+# The List-Id of notification mails: <kind>.<DELIVERY_LIST_DOMAIN>.
+DELIVERY_LIST_DOMAIN = env_str("DELIVERY_LIST_DOMAIN", "alerts.example.ne.jp")
+# The relay the fan-out hands mails to (ESMTP with PIPELINING): the outbox's by default.
+DELIVERY_SMTP_HOST = env_str("DELIVERY_SMTP_HOST", EMAIL_HOST)
+DELIVERY_SMTP_PORT = env_int("DELIVERY_SMTP_PORT", EMAIL_PORT, minimum=1, maximum=65535)
+# Rows a worker claims at once, and connections (parallel sending tasks) per publication.
+DELIVERY_BATCH_SIZE = env_int("DELIVERY_BATCH_SIZE", 1000, minimum=1)
+DELIVERY_CONNECTIONS = env_int("DELIVERY_CONNECTIONS", 4, minimum=1)
+# A claimed batch no worker finished within this many seconds is claimed again.
+DELIVERY_LEASE_SECONDS = env_int("DELIVERY_LEASE_SECONDS", 300, minimum=5)
+# A recipient refused for now (4xx) is tried this often before the row is failed; a relay
+# that cannot be reached (refused connection, 421) costs no attempt: rows wait and retry.
+DELIVERY_MAX_ATTEMPTS = env_int("DELIVERY_MAX_ATTEMPTS", 5, minimum=1)
+# How long before planned work starts its reminder is published (S4).
+NOTICE_REMINDER_HOURS = env_int("NOTICE_REMINDER_HOURS", 24, minimum=1)
+# A destination is suspended after this many hard bounces in a row, or this many soft
+# bounces within BOUNCE_SOFT_DAYS days.
+BOUNCE_HARD_LIMIT = env_int("BOUNCE_HARD_LIMIT", 3, minimum=1)
+BOUNCE_SOFT_LIMIT = env_int("BOUNCE_SOFT_LIMIT", 5, minimum=1)
+BOUNCE_SOFT_DAYS = env_int("BOUNCE_SOFT_DAYS", 7, minimum=1)
+# The bearer token a relay presents when it POSTs bounce events to /bounces/webhook/;
+# empty: the webhook refuses everything.
+BOUNCE_WEBHOOK_TOKEN = env_str("BOUNCE_WEBHOOK_TOKEN", "")
 
 # --- The desk -----------------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("applications/", include("madoguchi.applications.urls")),
     path("desk/cancellation/", include("madoguchi.cancellation.urls")),
     path("desk/", include("madoguchi.desk.urls")),
+    path("", include("madoguchi.delivery.urls")),
     path("support/faq/", include("madoguchi.faq.urls")),
     path("support/notices/", include("madoguchi.notices.urls")),
     path("support/inquiry/", include("madoguchi.inquiries.urls")),

@@ -108,6 +108,11 @@ class Destination(models.Model):
     suspension_reason = models.CharField(
         _("配信停止の理由"), max_length=20, choices=Reason, blank=True
     )
+    # One-click unsubscribe (RFC 8058) from a mail stops that kind only, for this address.
+    maintenance_stopped_at = models.DateTimeField(
+        _("工事情報の配信停止日時"), null=True, blank=True
+    )
+    outage_stopped_at = models.DateTimeField(_("故障情報の配信停止日時"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("配信先")

@@ -39,6 +39,9 @@ CONFIRM_ACTION = "alerts.destination_confirm"
 DELETE_ACTION = "alerts.destination_delete"
 SUSPEND_ACTION = "alerts.destination_suspend"
 RESUME_ACTION = "alerts.destination_resume"
+STOP_KIND_ACTION = "alerts.destination_stop_kind"
+RESTART_KIND_ACTION = "alerts.destination_restart_kind"
+KIND_LABELS = {"maintenance": "工事情報", "outage": "故障情報"}
 AUDIT_ACTIONS = {
     SETTINGS_ACTION: "工事・故障情報メールの設定変更",
     ADD_ACTION: "配信先の追加（仮登録）",
@@ -46,6 +49,8 @@ AUDIT_ACTIONS = {
     DELETE_ACTION: "配信先の削除",
     SUSPEND_ACTION: "配信先の配信停止",
     RESUME_ACTION: "配信先の配信再開",
+    STOP_KIND_ACTION: "配信先の種別ごとの配信停止",
+    RESTART_KIND_ACTION: "配信先の種別ごとの配信再開",
 }
 
 # The hourly form limit's action name (madoguchi.throttling.rates).
@@ -353,7 +358,9 @@ def select_recipients(*, product_ids, kind: str, at: datetime) -> QuerySet:
     )
     # By id: no join for the account's ordering, and a batch key for 1,000,000 rows (S4).
     return (
-        Destination.objects.filter(status=Destination.Status.ACTIVE)
+        Destination.objects.filter(
+            status=Destination.Status.ACTIVE, **{f"{kind}_stopped_at__isnull": True}
+        )
         .filter(Exists(wanted))
         .order_by("pk")
     )
@@ -409,3 +416,29 @@ def resume_destination(destination: Destination, *, actor=None, ip: str | None =
         actor=actor, action=RESUME_ACTION, target=destination.address, before=before, ip=ip
     )
     return True
+
+
+@transaction.atomic
+def stop_kind(destination_id: int, kind: str) -> Destination | None:
+    """One-click unsubscribe (RFC 8058): this address gets no more mails of this kind.
+
+    Idempotent: a destination already stopped for the kind keeps its first date. None when
+    the destination no longer exists.
+    """
+    if kind not in ("maintenance", "outage"):
+        raise ValueError(f"unknown notice kind: {kind!r}")
+    destination = Destination.objects.select_for_update().filter(pk=destination_id).first()
+    if destination is None:
+        return None
+    field = f"{kind}_stopped_at"
+    if getattr(destination, field) is None:
+        setattr(destination, field, timezone.now())
+        destination.save(update_fields=[field])
+        record_audit(
+            actor=None,
+            action=STOP_KIND_ACTION,
+            target=destination.address,
+            after={"配信停止": f"{KIND_LABELS[kind]}（メール記載のリンクから）"},
+            ip=None,
+        )
+    return destination

@@ -32,7 +32,7 @@ def select_deliveries(publication: Publication) -> int:
     table = connection.ops.quote_name(Delivery._meta.db_table)
     columns = ", ".join(
         connection.ops.quote_name(Delivery._meta.get_field(name).column)
-        for name in ("publication", "destination_id", "status", "attempts", "reply")
+        for name in ("publication", "destination_id", "status", "attempts", "reply", "event")
     )
     conflict = ", ".join(
         connection.ops.quote_name(Delivery._meta.get_field(name).column)
@@ -41,7 +41,7 @@ def select_deliveries(publication: Publication) -> int:
     # "WHERE true": SQLite needs a WHERE before an upsert's ON CONFLICT after a SELECT.
     sql = (
         f"INSERT INTO {table} ({columns}) "
-        f"SELECT %s, recipient.recipient_id, %s, 0, '' FROM ({select_sql}) recipient WHERE true "
+        f"SELECT %s, recipient.recipient_id, %s, 0, '', 0 FROM ({select_sql}) recipient WHERE true "
         f"ON CONFLICT ({conflict}) DO NOTHING"
     )
     with transaction.atomic(), connection.cursor() as cursor:

@@ -184,6 +184,7 @@ class Publication(models.Model):
         PUBLISHED = "published", _("掲載")
         UPDATED = "updated", _("状況の更新")
         EDITED = "edited", _("内容の変更")
+        REMINDER = "reminder", _("開始前のお知らせ")
 
     notice = models.ForeignKey(
         Notice,
@@ -214,12 +215,21 @@ class Publication(models.Model):
         blank=True,
         related_name="+",
     )
+    # The notice's sequence when this was recorded: one reminder per version of the window.
+    sequence = models.PositiveIntegerField(_("改版番号"), default=0)
     created_at = models.DateTimeField(_("登録日時"), auto_now_add=True, db_index=True)
 
     class Meta:
         verbose_name = _("配信契機")
         verbose_name_plural = _("配信契機")
         ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["notice", "sequence"],
+                condition=Q(event="reminder"),
+                name="publication_one_reminder_per_version",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.subject

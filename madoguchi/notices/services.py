@@ -29,6 +29,7 @@ from madoguchi.audit.services import record_audit
 from madoguchi.lib.dates import format_datetime
 from madoguchi.lib.markdown import plain_text
 from madoguchi.notices.models import Notice, NoticeUpdate, Product, Publication, ServicePlan
+from madoguchi.notices.signals import publication_recorded
 
 # The audit log's operations (X7), registered with their labels in ``NoticesConfig.ready``.
 CREATE_ACTION = "notice.create"
@@ -145,9 +146,11 @@ def _record_publication(notice, event, *, actor, send_mail, update=None) -> Publ
         send_mail=send_mail,
         subject=publication_subject(notice)[:250],
         text=publication_text(notice, products, update),
+        sequence=notice.sequence,
         created_by=actor,
     )
     publication.products.set(products)
+    publication_recorded.send(sender=Publication, publication=publication)
     return publication
 
 

@@ -174,7 +174,7 @@ def test_s4_relay_down_rows_wait_uncounted_and_none_is_lost(settings, smtp_serve
     settings.DELIVERY_RELAY_PATIENCE_SECONDS = 3
     product = fanout.product()
     fanout.subscribers(product, 5)
-    publication, mailing = published(product)
+    publication, _ = published(product)
     waits = []
     assert send_deliveries(publication.pk, wait=waits.append) == 0
     assert waits == [1, 2]  # backoff, then the rows are left to reconcile
@@ -288,7 +288,7 @@ def test_s4_outage_cycle_each_update_marked_for_mail_is_a_mailing(relay):
         ip=None,
     )
     mailed = Publication.objects.filter(notice=outage, send_mail=True).order_by("pk")
-    assert [p.pk for p in mailed][0] == occurred.pk and mailed.count() == 2
+    assert [p.pk for p in mailed][:1] == [occurred.pk] and mailed.count() == 2
     for publication in mailed:
         start_mailing(publication.pk)
         send_deliveries(publication.pk)

@@ -220,12 +220,15 @@
           render(root, data);
           root.dataset.updates = String(Number(root.dataset.updates || 0) + 1);
           live.textContent = data.active ? "1秒ごとに自動で更新しています。" : "";
+          // Said on the page for whoever checks it (the browser tests): polling goes on or ends.
+          root.dataset.polling = data.active ? "on" : "stopped";
           if (data.active) {
             window.setTimeout(poll, INTERVAL_MS);
           }
         })
         .catch(function (error) {
           if (error.final) {
+            root.dataset.polling = "stopped";
             live.textContent =
               "最新の状況を表示できません。ログインし直してから、ページを再読み込みしてください。";
             return;

@@ -75,6 +75,8 @@ def test_x3_reconcile_loop_survives_a_database_error(monkeypatch, caplog):
     monkeypatch.setattr(reconcile_command, "expire_unconfirmed_applications", lambda: 0)
     monkeypatch.setattr(reconcile_command, "reconcile_applications", reconcile)
     monkeypatch.setattr(reconcile_command, "reconcile_outbox", lambda: 0)
+    monkeypatch.setattr(reconcile_command, "publish_reminders", lambda: 0)
+    monkeypatch.setattr(reconcile_command, "reconcile_mailings", lambda: 0)
     out = StringIO()
     previous_handler = signal.getsignal(signal.SIGTERM)
 

@@ -38,6 +38,8 @@ def test_x3_reconcile_command_quiet_when_nothing_is_lost():
         "expired 0 unconfirmed application(s)",
         "re-enqueued 0 application(s)",
         "woke a worker for 0 waiting mail(s)",
+        "recorded 0 reminder(s) of planned work",
+        "woke the senders of 0 notification mailing(s)",
     ]
     assert not DBTaskResult.objects.exists()
 

@@ -265,6 +265,9 @@ MATRIX: dict[str, dict[str, dict]] = {
             Redirect("/support/mymenu/mail/destinations/"), other_support_id=404
         ),
     },
+    # S4: the one-click unsubscribe of a mail (RFC 8058): no login, no cookies, no CSRF
+    # token; a token that was never issued is the Japanese 404 page for everyone.
+    "delivery:unsubscribe": {"GET": each(404), "POST": each(404)},
     "alerts:destination_confirm": {"GET": each(400), "POST": each(400)},
     "alerts:resume": {"GET": each(400), "POST": each(400)},
     "faq:index": {"GET": each(200)},

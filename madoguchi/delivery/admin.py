@@ -109,7 +109,8 @@ class MailingAdmin(ReadOnlyAdminMixin, BackofficeAdmin):
     def get_object(self, request, object_id, from_field=None):
         # The key is a publication's (a one-to-one): Django does not check its range as it
         # does an id's, and SQLite refuses a number past 64 bits instead of finding nothing.
-        if not str(object_id).isdigit() or int(object_id) > MAX_KEY:
+        key = str(object_id)
+        if not (key.isascii() and key.isdigit()) or int(key) > MAX_KEY:
             return None
         return super().get_object(request, object_id, from_field)
 

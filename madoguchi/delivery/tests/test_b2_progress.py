@@ -359,6 +359,9 @@ def test_b2_the_page_and_its_json_cost_the_same_queries_for_a_larger_mailing(
 
 def test_b2_unknown_mailing_is_404_and_the_page_answers_get_only(etsuran, kanrisha):
     assert client_of(etsuran).get(page_url(Mailing(pk=999999))).status_code == 404
+    for key in ("²", "1e3", "9" * 30):  # no number, or none a key can be: 404, never 500
+        page = page_url(Mailing(pk=1)).replace("/1/", f"/{key}/")
+        assert client_of(etsuran).get(page).status_code == 404, key
     assert client_of(etsuran).get(json_url(Mailing(pk=999999))).status_code == 404
     mailing = make_mailing()
     assert client_of(kanrisha).post(page_url(mailing)).status_code == 405

@@ -124,9 +124,13 @@ def make_objects(customer, operator) -> dict:
     )
     # The publication's mailing (B2), being sent: a failure with its SMTP reply, a batch.
     mailing = make_mailing(publication)
-    add_rows(mailing, 3, status=Status.SENT)
+    add_rows(mailing, 3, status=Status.SENT, record=False)
     add_rows(
-        mailing, status=Status.FAILED, reply="550 5.1.1 User unknown", destinations=destinations[:1]
+        mailing,
+        status=Status.FAILED,
+        reply="550 5.1.1 User unknown",
+        destinations=destinations[:1],
+        record=False,
     )
     add_rows(mailing, 2)
     add_progress(mailing, timezone.now(), sent=3, failed=1)

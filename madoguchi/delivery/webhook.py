@@ -81,9 +81,9 @@ def _raw_report(request) -> tuple[int, int]:
     if not raw.strip():
         raise Malformed
     message = reports.parse(raw)
-    address = (
-        request.GET.get("rcpt") or message.get("x-original-to") or message.get("delivered-to") or ""
-    )
+    # An unencoded "+" in ?rcpt= reads as a space; no address holds one.
+    address = request.GET.get("rcpt", "").strip().replace(" ", "+")
+    address = address or message.get("x-original-to") or message.get("delivered-to") or ""
     recipients = [str(address).strip()] if address else []
     recorded = bounces.process_report(
         raw, envelope_recipients=recipients, source=Bounce.Source.WEBHOOK

@@ -131,13 +131,18 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, host: str, port: int, lmtp: bool, max_size: int, **options):
-        controller = start_server(host, port, lmtp=lmtp, max_size=max_size)
+        # The handler first: a SIGTERM right after the server is up must stop it cleanly.
+        stop = threading.Event()
+        previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        try:
+            controller = start_server(host, port, lmtp=lmtp, max_size=max_size)
+        except BaseException:
+            signal.signal(signal.SIGTERM, previous)
+            raise
         protocol = "LMTP" if lmtp else "SMTP"
         self.stdout.write(
             f"bounce server ({protocol}) for {settings.BOUNCE_DOMAIN} on {host}:{port}"
         )
-        stop = threading.Event()
-        previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
         try:
             stop.wait()
         except KeyboardInterrupt:

@@ -257,6 +257,17 @@ MATRIX: dict[str, dict[str, dict]] = {
             Redirect("/support/mymenu/mail/destinations/"), other_support_id=404
         ),
     },
+    # S4 「工事情報の配信を再開」: POST only; an empty POST names no kind (a message, back to
+    # the list).
+    "alerts:destination_restart_kind": {
+        "GET": support_id_page(405),
+        "POST": support_id_page(
+            Redirect("/support/mymenu/mail/destinations/"), other_support_id=404
+        ),
+    },
+    # S4: the one-click unsubscribe of a mail (RFC 8058): no login, no cookies, no CSRF
+    # token; a token that was never issued is the Japanese 404 page for everyone.
+    "delivery:unsubscribe": {"GET": each(404), "POST": each(404)},
     "alerts:destination_confirm": {"GET": each(400), "POST": each(400)},
     "alerts:resume": {"GET": each(400), "POST": each(400)},
     "faq:index": {"GET": each(200)},
@@ -691,6 +702,8 @@ class Objects:
             # The support ID's destinations: a suspended one to resume, one to delete.
             if route.endswith("/resume/"):
                 return str(self.suspended_destination.pk)
+            if route.endswith("/restart/"):  # 「工事情報の配信を再開」 (S4)
+                return str(self.destination.pk)
             return str(self.doomed_destination.pk)
         if name == "token":  # applications/confirm/<str:token>/
             return confirmation_token(self.billing_notice)

@@ -83,7 +83,7 @@ def target_of(address: str) -> tokens.Target | None:
 def _signed_in(text: str) -> list[tokens.Target]:
     """Signed bounce+/unsubscribe+ tokens at the bounce domain found in a text."""
     pattern = re.compile(
-        rf"\b(bounce|unsubscribe)\+([a-z0-9]+-[a-z2-7]+)@{re.escape(settings.BOUNCE_DOMAIN)}\b",
+        rf"\b(bounce|unsubscribe)\+([a-z0-9]+-[a-f0-9]+)@{re.escape(settings.BOUNCE_DOMAIN)}\b",
         re.IGNORECASE,
     )
     found = []

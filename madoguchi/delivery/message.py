@@ -65,29 +65,60 @@ def _soft_broken(line: bytes) -> bytes:
     return b"=\r\n".join(parts)
 
 
+_SLOTS = {TO: 0, MESSAGE_ID: 1, UNSUBSCRIBE_URL: 2, UNSUBSCRIBE_MAILTO: 3, UNSUBSCRIBE_LINE: 4}
+
+
 @dataclass(frozen=True)
 class Prepared:
-    """A publication's mail with its per-recipient parts left open."""
+    """A publication's mail with its per-recipient parts left open.
+
+    ``segments`` is the message's bytes cut at the markers; ``slots`` says which segment
+    takes which per-recipient value. Everything that is the same for every recipient (the
+    unsubscribe URL's beginning, the Message-ID's ends) is computed here once.
+    """
 
     publication_id: int
     kind: str
-    segments: tuple  # bytes, and marker bytes where a per-recipient value goes
+    segments: tuple
+    slots: tuple  # (segment index, value number) pairs
+    eightbit: bool  # the body is 8-bit UTF-8 (the relay offered 8BITMIME)
+    url_prefix: bytes = b""
+    mid_prefix: bytes = b""
+    mid_suffix: bytes = b""
+    mailto_domain: bytes = b""
 
     def render(self, delivery_pk: int, address: str) -> bytes:
         """The DATA of one recipient's mail (CRLF, dot-stuffed, without the final '.')."""
-        url = unsubscribe_url(delivery_pk).encode()
-        values = {
-            TO: address.encode(),
-            MESSAGE_ID: message_id(self.publication_id, delivery_pk).encode(),
-            UNSUBSCRIBE_URL: url,
-            UNSUBSCRIBE_MAILTO: tokens.unsubscribe_mailto(delivery_pk).encode(),
-            UNSUBSCRIBE_LINE: _soft_broken(url),
-        }
-        return b"".join(values.get(part, part) for part in self.segments)
+        token = tokens.make(tokens.UNSUBSCRIBE, tokens.DELIVERY, delivery_pk).encode()
+        url = self.url_prefix + token + b"/"
+        number = str(delivery_pk).encode()
+        values = (
+            address.encode(),
+            self.mid_prefix + number + self.mid_suffix,
+            url,
+            b"unsubscribe+" + token + self.mailto_domain,
+            url if self.eightbit else _soft_broken(url),
+        )
+        parts = list(self.segments)
+        for index, value in self.slots:
+            parts[index] = values[value]
+        return b"".join(parts)
 
 
-def prepare(publication: Publication) -> Prepared:
-    """Render the publication's mail once (with markers for the per-recipient parts)."""
+@dataclass(frozen=True)
+class Publishing:
+    """Both encodings of a publication's mail: 8-bit for relays that take it (smaller, and
+    the text as written), quoted-printable for the others."""
+
+    eightbit: Prepared
+    quoted: Prepared
+
+    def for_relay(self, eightbit: bool) -> Prepared:
+        return self.eightbit if eightbit else self.quoted
+
+
+def prepare(publication: Publication) -> Publishing:
+    """Render the publication's mail once per encoding (markers for the per-recipient parts)."""
     kind = Notice.Kind(publication.kind)
     text = render_to_string(
         "emails/alert_notice.txt",
@@ -99,29 +130,49 @@ def prepare(publication: Publication) -> Prepared:
             "unsubscribe_url": UNSUBSCRIBE_LINE.decode(),
         },
     ).strip()
-    # 76: the longest line quoted-printable allows (RFC 2045); SMTP's default is 78.
-    message = EmailMessage(policy=SMTP.clone(max_line_length=76))
-    message["From"] = settings.DEFAULT_FROM_EMAIL
-    message["To"] = TO.decode()
-    message["Subject"] = publication.subject
-    message["Date"] = format_datetime(timezone.localtime())
-    message["Message-ID"] = MESSAGE_ID.decode()
-    message["List-Id"] = f"{LIST_NAMES[kind]} <{kind.value}.{settings.DELIVERY_LIST_DOMAIN}>"
-    message["List-Unsubscribe"] = (
-        f"<{UNSUBSCRIBE_URL.decode()}>, <mailto:{UNSUBSCRIBE_MAILTO.decode()}>"
-    )
-    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    message["Auto-Submitted"] = "auto-generated"
-    message["X-Auto-Response-Suppress"] = "All"
-    message["Feedback-ID"] = f"{publication.pk}:{kind.value}:madoguchi"
-    message.set_content(text + "\n", cte="quoted-printable")
-    data = message.as_bytes()
-    if b"\r\n." in data:
-        data = data.replace(b"\r\n.", b"\r\n..")
-    segments = []
-    position = 0
-    for match in _MARKERS.finditer(data):
-        segments += [data[position : match.start()], match.group()]
-        position = match.end()
-    segments.append(data[position:])
-    return Prepared(publication.pk, kind.value, tuple(segments))
+    headers = {
+        "From": settings.DEFAULT_FROM_EMAIL,
+        "To": TO.decode(),
+        "Subject": publication.subject,
+        "Date": format_datetime(timezone.localtime()),
+        "Message-ID": MESSAGE_ID.decode(),
+        "List-Id": f"{LIST_NAMES[kind]} <{kind.value}.{settings.DELIVERY_LIST_DOMAIN}>",
+        "List-Unsubscribe": f"<{UNSUBSCRIBE_URL.decode()}>, <mailto:{UNSUBSCRIBE_MAILTO.decode()}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        "Auto-Submitted": "auto-generated",
+        "X-Auto-Response-Suppress": "All",
+        "Feedback-ID": f"{publication.pk}:{kind.value}:madoguchi",
+    }
+    probe = message_id(publication.pk, 0)
+    common = {
+        "publication_id": publication.pk,
+        "kind": kind.value,
+        "url_prefix": public_url(reverse("delivery:unsubscribe", args=["TOKEN"]))
+        .removesuffix("TOKEN/")
+        .encode(),
+        "mid_prefix": probe.partition(".0@")[0].encode() + b".",
+        "mid_suffix": b"@" + probe.partition(".0@")[2].encode(),
+        "mailto_domain": f"@{settings.BOUNCE_DOMAIN}".encode(),
+    }
+    variants = {}
+    for eightbit in (True, False):
+        # 76: the longest line quoted-printable allows (RFC 2045); SMTP's default is 78.
+        message = EmailMessage(policy=SMTP.clone(max_line_length=76))
+        for name, value in headers.items():
+            message[name] = value
+        message.set_content(text + "\n", cte="8bit" if eightbit else "quoted-printable")
+        data = message.as_bytes()
+        if b"\r\n." in data:
+            data = data.replace(b"\r\n.", b"\r\n..")
+        segments, slots = [], []
+        position = 0
+        for match in _MARKERS.finditer(data):
+            segments.append(data[position : match.start()])
+            slots.append((len(segments), _SLOTS[match.group()]))
+            segments.append(b"")
+            position = match.end()
+        segments.append(data[position:])
+        variants[eightbit] = Prepared(
+            segments=tuple(segments), slots=tuple(slots), eightbit=eightbit, **common
+        )
+    return Publishing(eightbit=variants[True], quoted=variants[False])

@@ -125,7 +125,7 @@ def claim(publication_id: int, *, size: int | None = None) -> tuple[datetime, li
     size = size or settings.DELIVERY_BATCH_SIZE
     now = _now()
     lease = now + timedelta(
-        seconds=settings.DELIVERY_LEASE_SECONDS, microseconds=secrets.randbelow(1_000_000)
+        seconds=settings.DELIVERY_LEASE_SECONDS, microseconds=secrets.randbelow(1000)
     )
     table = connection.ops.quote_name(Delivery._meta.db_table)
     lock = " FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else ""
@@ -191,6 +191,7 @@ def send_batch(publication: Publication, prepared, relay, rows: list[Claimed]) -
     if _cancelled_meanwhile(publication):
         result.skipped[SKIP_CANCELLED] = [row.pk for row in rows]
         return result
+    mail = prepared.for_relay(relay.eightbit)
     addresses = _recipients(publication, rows)
     missing = [row.destination_id for row in rows if row.destination_id not in addresses]
     existing = set(
@@ -204,7 +205,7 @@ def send_batch(publication: Publication, prepared, relay, rows: list[Claimed]) -
             result.skipped.setdefault(reason, []).append(row.pk)
             continue
         sender = tokens.bounce_address(tokens.DELIVERY, row.pk)
-        messages.append((sender, address, prepared.render(row.pk, address)))
+        messages.append((sender, address, mail.render(row.pk, address)))
         order.append(row)
     try:
         outcomes = relay.send(messages)

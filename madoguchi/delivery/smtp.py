@@ -42,6 +42,11 @@ class Outcome:
     reply: Reply
 
 
+# Replies of the usual path (accepted, go ahead): read as a code, without their text. A
+# refusal keeps its whole text (it is recorded on the row).
+_FAST = {b"250": Reply(250, "OK"), b"354": Reply(354, "go ahead")}
+
+
 class Relay:
     """One SMTP connection to the relay; use as a context manager."""
 
@@ -50,6 +55,7 @@ class Relay:
         self.sock = None
         self.reader = None
         self.pipelining = False
+        self.eightbit = False
 
     def __enter__(self):
         try:
@@ -60,9 +66,9 @@ class Relay:
             self._write(f"EHLO {self.helo}\r\n".encode())
             ehlo = self._reply(keep_lines=True)
             self._expect(ehlo, 250)
-            self.pipelining = any(
-                line.upper().startswith("PIPELINING") for line in ehlo.text.splitlines()
-            )
+            extensions = {line.split(" ")[0].upper() for line in ehlo.text.splitlines()}
+            self.pipelining = "PIPELINING" in extensions
+            self.eightbit = "8BITMIME" in extensions
         except OSError as error:
             self.close()
             raise RelayUnavailable(str(error)) from error
@@ -96,12 +102,14 @@ class Relay:
             raise RelayUnavailable(str(error)) from error
 
     def _reply(self, keep_lines: bool = False) -> Reply:
+        try:
+            line = self.reader.readline(8192)
+        except OSError as error:
+            raise RelayUnavailable(str(error)) from error
+        if line[3:4] == b" " and line[:3] in _FAST:  # the common case: one line, no object
+            return _FAST[line[:3]]
         lines = []
         while True:
-            try:
-                line = self.reader.readline(8192)
-            except OSError as error:
-                raise RelayUnavailable(str(error)) from error
             if not line:
                 raise RelayUnavailable("the relay closed the connection")
             text = line.decode("utf-8", "replace").rstrip("\r\n")
@@ -112,6 +120,10 @@ class Relay:
             lines.append(text[4:])
             if text[3:4] != "-":
                 break
+            try:
+                line = self.reader.readline(8192)
+            except OSError as error:
+                raise RelayUnavailable(str(error)) from error
         reply = Reply(code, "\n".join(lines) if keep_lines else " ".join(lines))
         if code == 421:
             raise RelayUnavailable(str(reply))
@@ -127,38 +139,46 @@ class Relay:
     def send(self, messages) -> list[Outcome]:
         """Send (envelope sender, recipient, DATA bytes) triples; one outcome each.
 
-        DATA bytes are CRLF-terminated lines with leading dots doubled. Raises
-        RelayUnavailable with the outcomes so far in ``error.args[1]``.
+        DATA bytes are CRLF-terminated lines with leading dots doubled. With PIPELINING, a
+        message's data, its final dot and the next message's MAIL, RCPT and DATA go out in
+        one write, and their replies are read together. Raises RelayUnavailable with the
+        outcomes so far in ``error.args[1]``.
         """
         outcomes: list[Outcome] = []
-        awaiting_data_reply = False
+        body = b" BODY=8BITMIME" if self.eightbit else b""
+        unsent = b""  # the last accepted message's data, waiting to go out with the next
         try:
             for sender, recipient, data in messages:
-                commands = f"MAIL FROM:<{sender}>\r\nRCPT TO:<{recipient}>\r\nDATA\r\n".encode()
-                if self.pipelining:
-                    self._write(commands)
-                    if awaiting_data_reply:
+                envelope = b"MAIL FROM:<%s>%s\r\nRCPT TO:<%s>\r\nDATA\r\n" % (
+                    sender.encode(),
+                    body,
+                    recipient.encode(),
+                )
+                if not self.pipelining:
+                    if unsent:
+                        self._write(unsent)
+                        unsent = b""
                         outcomes.append(self._data_outcome())
-                        awaiting_data_reply = False
-                    mail, rcpt, data_go = self._reply(), self._reply(), self._reply()
+                    replies = self._lockstep(envelope)
                 else:
-                    if awaiting_data_reply:
+                    self._write(unsent + envelope)
+                    if unsent:
+                        unsent = b""
                         outcomes.append(self._data_outcome())
-                        awaiting_data_reply = False
-                    mail, rcpt, data_go = self._lockstep(commands)
-                if mail.ok and rcpt.ok and data_go.code == 354:
-                    self._write(data if data.endswith(b"\r\n") else data + b"\r\n")
-                    self._write(b".\r\n")
-                    awaiting_data_reply = True
+                    replies = (self._reply(), self._reply(), self._reply())
+                mail, rcpt, data_go = replies
+                if mail.code < 300 and rcpt.code < 300 and data_go.code == 354:
+                    unsent = (data if data.endswith(b"\r\n") else data + b"\r\n") + b".\r\n"
                     continue
-                refusal = next(r for r in (mail, rcpt, data_go) if not r.ok and r.code != 354)
+                refusal = next(r for r in replies if not r.ok and r.code != 354)
                 if data_go.code == 354:  # the relay wants data it must not get: abort it
                     self._write(b".\r\n")
                     self._reply()
                 self._write(b"RSET\r\n")
                 self._reply()
                 outcomes.append(Outcome(False, refusal))
-            if awaiting_data_reply:
+            if unsent:
+                self._write(unsent)
                 outcomes.append(self._data_outcome())
         except RelayUnavailable as error:
             raise RelayUnavailable(str(error), outcomes) from error

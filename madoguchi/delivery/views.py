@@ -7,7 +7,7 @@ and it is unguessable), answered 200 without a redirect. A person who clicks the
 the body gets the GET: the page says what will stop and shows the button (mail scanners
 open links; only the POST changes anything).
 
-Not throttled: a token is an HMAC no one can guess or derive from another, a forged one is
+Not throttled: a token is a MAC no one can guess or derive from another, a forged one is
 refused before the database is read, and a genuine one does the same thing every time.
 """
 

@@ -46,11 +46,15 @@ class RecordingHandler:
     # Advertise ESMTP PIPELINING (RFC 2920), as Postfix does; aiosmtpd reads pipelined
     # commands in order but does not say so by itself.
     pipelining: bool = True
+    # Whether 8BITMIME (RFC 6152) is offered, as aiosmtpd and Postfix do.
+    eightbitmime: bool = True
 
     async def handle_EHLO(self, server, session, envelope, hostname, responses):
         session.host_name = hostname
         if self.pipelining:
             responses.insert(-1, "250-PIPELINING")
+        if not self.eightbitmime:
+            responses = [line for line in responses if "8BITMIME" not in line]
         return responses
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):

@@ -98,10 +98,14 @@ def test_s4_every_selected_destination_gets_one_mail_with_list_headers(relay, se
         assert https in text  # the visible link, whole although soft-broken on the wire
         assert f"/support/notices/{publication.notice_id}/" in text
         assert "工事情報メールの配信停止" in text
-        assert b"Content-Transfer-Encoding: quoted-printable" in mail.raw
+        # The relay offers 8BITMIME: the text goes as written.
+        assert b"Content-Transfer-Encoding: 8bit" in mail.raw
+        assert mail.raw.count(b"\r\n") == mail.raw.count(b"\n")  # CRLF throughout
 
 
-def test_s4_the_link_line_is_valid_quoted_printable(relay):
+def test_s4_a_relay_without_8bitmime_gets_valid_quoted_printable(relay):
+    """The link line is soft-broken as quoted-printable requires; the text decodes whole."""
+    relay.handler.eightbitmime = False
     product = fanout.product()
     fanout.subscribers(product, 1)
     publication, _ = published(product)
@@ -109,7 +113,10 @@ def test_s4_the_link_line_is_valid_quoted_printable(relay):
     (mail,) = relay.received
     body = mail.raw.split(b"\r\n\r\n", 1)[1]
     assert [line for line in body.split(b"\r\n") if len(line) > 76] == []
+    assert b"Content-Transfer-Encoding: quoted-printable" in mail.raw
     assert quopri.decodestring(body).decode("utf-8")  # decodes as UTF-8 throughout
+    assert "光回線の設備工事を行います。" in mail.text
+    assert mail.message["List-Unsubscribe"].split(">")[0][1:] in mail.text
 
 
 def test_s4_a_rerun_of_the_start_selects_none_twice_and_a_publication_without_mail_none(relay):

@@ -1,7 +1,7 @@
 """An SMTP sink that keeps, for every message it accepts, its Message-ID and recipients.
 
 ``smtp-sink`` throws mail away, so it cannot prove "exactly N, none twice". This one can: it
-writes one line ``<Message-ID>\\t<recipient>`` per accepted recipient to a file, once the
+writes one line ``<Message-ID>\\t<recipient>\\t<size>`` per accepted recipient to a file, once the
 message is complete and just before it answers 250, so a line means "the client was told
 the mail was taken". A killed sender that re-sends a mail shows as the same Message-ID twice.
 
@@ -107,8 +107,9 @@ class SinkProtocol(asyncio.Protocol):
         headers = data[: data.find(b"\r\n\r\n") + 2]
         match = MESSAGE_ID.search(headers)
         message_id = match.group(1).strip() if match else b"-"
+        size = b"%d" % len(data)
         for address in self.recipients:
-            self.out.write(message_id + b"\t" + address + b"\n")
+            self.out.write(b"\t".join((message_id, address, size)) + b"\n")
         self.recipients = []
 
 
@@ -132,6 +133,7 @@ class Tally:
     """What a sink's file says: messages by Message-ID, and who got them."""
 
     lines: int = 0
+    bytes: int = 0  # the messages' sizes added up (one per recipient)
     by_message_id: Counter = field(default_factory=Counter)
     recipients: set = field(default_factory=set)
     recipient_of: dict = field(default_factory=dict)
@@ -150,8 +152,9 @@ def tally(path: Path) -> Tally:
     result = Tally()
     with path.open("rb") as lines:
         for line in lines:
-            message_id, _, address = line.rstrip(b"\n").partition(b"\t")
+            message_id, address, size = line.rstrip(b"\n").split(b"\t")
             result.lines += 1
+            result.bytes += int(size)
             result.by_message_id[message_id] += 1
             result.recipients.add(address)
             if result.recipient_of.setdefault(message_id, address) != address:

@@ -18,6 +18,8 @@ def _test_settings(settings):
     settings.RADIUS_CRYPT_ROUNDS = 1000
     # Mail account applications are processed at once unless a test gives them a delay.
     settings.MAILBOX_PROCESSING_DELAY_SECONDS = 0
+    # A notification mailing started by a test without a relay leaves its rows waiting.
+    settings.DELIVERY_RELAY_PATIENCE_SECONDS = 0
     # Work runs at once in the request's thread unless a test starts real workers.
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.STORAGES = {

@@ -316,6 +316,9 @@ DELIVERY_BATCH_SIZE = env_int("DELIVERY_BATCH_SIZE", 1000, minimum=1)
 DELIVERY_CONNECTIONS = env_int("DELIVERY_CONNECTIONS", 4, minimum=1)
 # A claimed batch no worker finished within this many seconds is claimed again.
 DELIVERY_LEASE_SECONDS = env_int("DELIVERY_LEASE_SECONDS", 300, minimum=5)
+# How long a sender waits, with backoff, for a relay that is down before it leaves the
+# waiting rows to `manage.py reconcile` (which wakes senders again every minute).
+DELIVERY_RELAY_PATIENCE_SECONDS = env_int("DELIVERY_RELAY_PATIENCE_SECONDS", 60, minimum=0)
 # A recipient refused for now (4xx) is tried this often before the row is failed; a relay
 # that cannot be reached (refused connection, 421) costs no attempt: rows wait and retry.
 DELIVERY_MAX_ATTEMPTS = env_int("DELIVERY_MAX_ATTEMPTS", 5, minimum=1)

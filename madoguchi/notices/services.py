@@ -20,9 +20,11 @@ The 「メール配信する」 mark is kept on the update and on the publicatio
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from madoguchi.audit.services import record_audit
@@ -137,6 +139,12 @@ def publication_text(notice: Notice, products, update: NoticeUpdate | None = Non
 
 def _record_publication(notice, event, *, actor, send_mail, update=None) -> Publication:
     products = list(notice.products.order_by("order", "pk"))
+    subject = publication_subject(notice)
+    text = publication_text(notice, products, update)
+    if event == Publication.Event.REMINDER:
+        subject = f"【工事・開始前のお知らせ】{notice.title}"
+        start = format_datetime(notice.starts_at)
+        text = f"■ 開始前のお知らせ：次の工事を {start} に開始する予定です。\n\n{text}"
     publication = Publication.objects.create(
         notice=notice,
         update=update,
@@ -144,8 +152,8 @@ def _record_publication(notice, event, *, actor, send_mail, update=None) -> Publ
         kind=notice.kind,
         status=notice.status,
         send_mail=send_mail,
-        subject=publication_subject(notice)[:250],
-        text=publication_text(notice, products, update),
+        subject=subject[:250],
+        text=text,
         sequence=notice.sequence,
         created_by=actor,
     )
@@ -405,3 +413,45 @@ def audit_service_plan(*, plan: ServicePlan, created: bool, actor, ip: str | Non
         },
         ip=ip,
     )
+
+
+# --- reminders (S4) ---------------------------------------------------------------------------
+
+
+def publish_reminders(now: datetime | None = None) -> int:
+    """開始前のお知らせ: planned work starting within NOTICE_REMINDER_HOURS is mailed again.
+
+    For published, still scheduled maintenance whose publication was mailed: one reminder
+    per version of the window (``sequence``; a rescheduled work is reminded again). Run
+    every minute by ``manage.py reconcile``. Returns how many reminders were recorded.
+    """
+    now = now or timezone.now()
+    due = Notice.objects.filter(
+        kind=Notice.Kind.MAINTENANCE,
+        status=Notice.Status.SCHEDULED,
+        published_at__isnull=False,
+        starts_at__gt=now,
+        starts_at__lte=now + timedelta(hours=settings.NOTICE_REMINDER_HOURS),
+        publications__send_mail=True,
+    ).exclude(
+        Exists(
+            Publication.objects.filter(
+                notice=OuterRef("pk"),
+                event=Publication.Event.REMINDER,
+                sequence=OuterRef("sequence"),
+            )
+        )
+    )
+    recorded = 0
+    for pk in set(due.values_list("pk", flat=True)):
+        try:
+            with transaction.atomic():
+                notice = _locked(Notice(pk=pk))
+                if notice.status != Notice.Status.SCHEDULED or notice.published_at is None:
+                    continue
+                _record_publication(notice, Publication.Event.REMINDER, actor=None, send_mail=True)
+                recorded += 1
+        except IntegrityError:
+            # Another run recorded this version's reminder first.
+            continue
+    return recorded

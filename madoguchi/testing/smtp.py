@@ -36,6 +36,16 @@ class RecordingHandler:
     # Recipients whose message the server refuses after receiving it (e.g. "554 5.6.0 …").
     refuse_data: dict[str, str] = field(default_factory=dict)
 
+    # Advertise ESMTP PIPELINING (RFC 2920), as Postfix does; aiosmtpd reads pipelined
+    # commands in order but does not say so by itself.
+    pipelining: bool = True
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        if self.pipelining:
+            responses.insert(-1, "250-PIPELINING")
+        return responses
+
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refuse:
             return self.refuse[address]

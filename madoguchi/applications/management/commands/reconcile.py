@@ -14,6 +14,8 @@ from madoguchi.applications.services import (
     expire_unconfirmed_applications,
     reconcile_applications,
 )
+from madoguchi.delivery.services import reconcile_mailings
+from madoguchi.notices.services import publish_reminders
 from madoguchi.outbox.services import reconcile_outbox
 
 logger = logging.getLogger(__name__)
@@ -21,8 +23,9 @@ logger = logging.getLogger(__name__)
 
 class Command(BaseCommand):
     help = (
-        "Re-enqueue applications whose lease expired or that were never picked up, and wake "
-        "a worker for mails nobody sent."
+        "Re-enqueue applications whose lease expired or that were never picked up, wake a "
+        "worker for mails nobody sent, record reminders of planned work and wake the senders "
+        "of notification mailings nobody is sending."
     )
 
     def add_arguments(self, parser):
@@ -58,3 +61,9 @@ class Command(BaseCommand):
         mails = reconcile_outbox()
         if verbosity > 1 or mails:
             self.stdout.write(f"woke a worker for {mails} waiting mail(s)")
+        reminders = publish_reminders()
+        if verbosity > 1 or reminders:
+            self.stdout.write(f"recorded {reminders} reminder(s) of planned work")
+        mailings = reconcile_mailings()
+        if verbosity > 1 or mailings:
+            self.stdout.write(f"woke the senders of {mailings} notification mailing(s)")

@@ -77,5 +77,7 @@ def smtp_server(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST = "127.0.0.1"
     settings.EMAIL_PORT = server.port
+    settings.DELIVERY_SMTP_HOST = "127.0.0.1"
+    settings.DELIVERY_SMTP_PORT = server.port
     yield server
     server.stop()

@@ -315,7 +315,7 @@ DELIVERY_SMTP_PORT = env_int("DELIVERY_SMTP_PORT", EMAIL_PORT, minimum=1, maximu
 DELIVERY_BATCH_SIZE = env_int("DELIVERY_BATCH_SIZE", 1000, minimum=1)
 DELIVERY_CONNECTIONS = env_int("DELIVERY_CONNECTIONS", 4, minimum=1)
 # A claimed batch no worker finished within this many seconds is claimed again.
-DELIVERY_LEASE_SECONDS = env_int("DELIVERY_LEASE_SECONDS", 300, minimum=5)
+DELIVERY_LEASE_SECONDS = env_int("DELIVERY_LEASE_SECONDS", 300, minimum=1)
 # How long a sender waits, with backoff, for a relay that is down before it leaves the
 # waiting rows to `manage.py reconcile` (which wakes senders again every minute).
 DELIVERY_RELAY_PATIENCE_SECONDS = env_int("DELIVERY_RELAY_PATIENCE_SECONDS", 60, minimum=0)

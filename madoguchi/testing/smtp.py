@@ -1,6 +1,8 @@
 """A real SMTP server (aiosmtpd) on a free local port that keeps what it receives."""
 
+import asyncio
 import socket
+import time
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -36,6 +38,11 @@ class RecordingHandler:
     # Recipients whose message the server refuses after receiving it (e.g. "554 5.6.0 …").
     refuse_data: dict[str, str] = field(default_factory=dict)
 
+    # Seconds the server takes to accept each message (a slower relay, for fault tests).
+    delay: float = 0
+    # Until this time.monotonic() value, every MAIL is answered "421" (a relay that is down).
+    unavailable_until: float = 0
+
     # Advertise ESMTP PIPELINING (RFC 2920), as Postfix does; aiosmtpd reads pipelined
     # commands in order but does not say so by itself.
     pipelining: bool = True
@@ -46,6 +53,13 @@ class RecordingHandler:
             responses.insert(-1, "250-PIPELINING")
         return responses
 
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if time.monotonic() < self.unavailable_until:
+            return "421 4.3.2 Service not available, closing transmission channel"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refuse:
             return self.refuse[address]
@@ -53,6 +67,8 @@ class RecordingHandler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            await asyncio.sleep(self.delay)
         for address in envelope.rcpt_tos:
             if address in self.refuse_data:
                 return self.refuse_data[address]
@@ -71,9 +87,9 @@ def free_port() -> int:
 
 
 class SmtpServer:
-    def __init__(self):
+    def __init__(self, port: int | None = None):
         self.handler = RecordingHandler()
-        self.port = free_port()
+        self.port = port or free_port()
         self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
 
     @property

@@ -1,6 +1,6 @@
 """Shared makers for the fan-out tests: subscribers, a published notice, a relay."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.utils import timezone
 
@@ -55,3 +55,46 @@ def notice(products, *, kind=Notice.Kind.MAINTENANCE, title="ファンアウト�
 
 def publish(row, *, send_mail=True):
     return publish_notice(notice=row, actor=None, ip=None, send_mail=send_mail)
+
+
+def bulk_subscribers(product, count: int, *, prefix: str = "bulk") -> list[int]:
+    """``count`` support IDs with one active destination each, made in a few statements
+    (no password hashing): the destinations' ids, in order."""
+    from madoguchi.alerts.models import AlertProduct, AlertSettings, Destination
+    from madoguchi.contracts.models import User
+    from madoguchi.supportid.models import SupportAccount
+
+    now = timezone.now()
+    users = User.objects.bulk_create(
+        User(username=f"support:{prefix}{n}", kind=User.Kind.SUPPORT, password="!")
+        for n in range(count)
+    )
+    accounts = SupportAccount.objects.bulk_create(
+        SupportAccount(
+            user=user,
+            email=f"{prefix}{n}@example.com",
+            name="見本 花子",
+            birth_date=date(1990, 4, 1),
+            confirmed_at=now,
+        )
+        for n, user in enumerate(users)
+    )
+    AlertSettings.objects.bulk_create(
+        AlertSettings(account=account, weekdays=ALL_WEEKDAYS, hours=ALL_HOURS)
+        for account in accounts
+    )
+    AlertProduct.objects.bulk_create(
+        AlertProduct(settings_id=account.pk, product=product) for account in accounts
+    )
+    destinations = Destination.objects.bulk_create(
+        Destination(
+            account=account,
+            slot=1,
+            address=f"{prefix}{n}@mail.example.jp",
+            status=Destination.Status.ACTIVE,
+            created_at=now,
+            confirmed_at=now,
+        )
+        for n, account in enumerate(accounts)
+    )
+    return [destination.pk for destination in destinations]

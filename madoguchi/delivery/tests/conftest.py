@@ -1,0 +1,1 @@
+from madoguchi.testing.workers import processes  # noqa: F401 (fixture)

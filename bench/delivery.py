@@ -188,7 +188,11 @@ def wait_finished(publication_id: int, workers, timeout: float, during=None) -> 
     start = time.perf_counter()
     while (state := mailing_state(publication_id)) != "finished":
         if time.perf_counter() - start > timeout:
-            raise RuntimeError(f"publication {publication_id} not finished after {timeout} s")
+            raise RuntimeError(
+                f"publication {publication_id} not finished after {timeout:.0f} s "
+                f"(mailing {state}, rows by status {status_counts(publication_id)}); "
+                f"a worker's output:\n{workers[0].output()[-3000:]}"
+            )
         dead = [process for process in workers if not process.running()]
         if dead:
             raise RuntimeError(f"a worker died:\n{dead[0].output()[-3000:]}")
@@ -264,20 +268,24 @@ def throughput(results: Results, seeded: seed.Seeded) -> None:
     from madoguchi.testing.workers import worker_env
 
     n, connections = results.n, results.connections
+    seconds = env_int("DESK_SECONDS", 5)
+    # Web nodes keep their database connections (docs/deploy.md): one per request would
+    # cost more than the page.
+    web_env = worker_env(DATABASE_CONN_MAX_AGE=60)
     with SmtpSink() as sink:
         results.baseline.append(pipeline_client.run(sink.port, n, connections))
         workers = [worker(sink.port) for _ in range(connections)]
-        web = Gunicorn(free_port(), worker_env()).start()
+        web = Gunicorn(free_port(), web_env).start()
         try:
             wait_ready(workers)
             results.product = fan_out(seeded.main, "【ベンチ】光アクセス障害", n, workers)
             status, cookie = reverse("desk:status"), desk_cookie()
-            results.desk_idle = measure(web.port, status, cookie)
+            results.desk_idle = measure(web.port, status, cookie, seconds)
 
             def desk_meanwhile(state: str, publication_id: int) -> bool:
                 if state != "sending":
                     return False
-                results.desk_busy = measure(web.port, status, cookie)
+                results.desk_busy = measure(web.port, status, cookie, seconds)
                 if mailing_state(publication_id) == "finished":
                     raise RuntimeError(
                         f"the fan-out to DESK_N={seeded.n_desk} ended before the desk's "
@@ -433,9 +441,10 @@ def report(results: Results, seeded: seed.Seeded, database: str, elapsed: float)
     )
     print(f"ratio: {product.rate / baseline:.2f}")
     desk_ratio = results.desk_busy / results.desk_idle
+    desk_seconds = env_int("DESK_SECONDS", 5)
     print(
         f"  desk ご利用状況の確認 through gunicorn ({os.cpu_count()} sync workers, 4 clients, "
-        f"5 s each): idle {results.desk_idle:,.0f} req/s, during a fan-out "
+        f"{desk_seconds} s each): idle {results.desk_idle:,.0f} req/s, during a fan-out "
         f"{results.desk_busy:,.0f} req/s (that fan-out: {results.desk_run.rate:,.0f} msg/s "
         f"to {results.desk_run.sent:,})"
     )

@@ -64,7 +64,7 @@ def _admin_connection():
             autocommit=True,
         )
     except psycopg.Error as error:
-        where = urlsplit(server_url())._replace(password=None).geturl()
+        where = f"{config['HOST'] or '127.0.0.1'}:{config['PORT'] or 5432}"
         raise DatabaseUnavailable(
             f"the delivery benchmark runs on PostgreSQL, which is not reachable at {where} "
             f"({str(error).strip()}). Start PostgreSQL or point DATABASE_URL at a server "

@@ -80,19 +80,16 @@ def command(port: int) -> tuple[list[str], dict[str, str]]:
     return [*args, f"127.0.0.1:{port}", "1024"], env
 
 
-def wait_for_banner(port: int, timeout: float = 10) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=2) as sock:
-                if sock.recv(512).startswith(b"220"):
-                    sock.sendall(b"QUIT\r\n")
-                    return
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            raise SinkUnavailable(f"no SMTP greeting on 127.0.0.1:{port} after {timeout} s")
-        time.sleep(0.05)
+def answers(port: int) -> bool:
+    """Whether an SMTP server greets on 127.0.0.1:``port``."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=2) as sock:
+            if sock.recv(512).startswith(b"220"):
+                sock.sendall(b"QUIT\r\n")
+                return True
+    except OSError:
+        pass
+    return False
 
 
 class SmtpSink:
@@ -102,22 +99,29 @@ class SmtpSink:
         self.port = port or free_port()
         self.process: subprocess.Popen | None = None
 
-    def start(self) -> "SmtpSink":
+    def start(self, timeout: float = 10) -> "SmtpSink":
         args, env = command(self.port)
-        self.process = subprocess.Popen(
-            args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-        )
         try:
-            wait_for_banner(self.port)
-        except SinkUnavailable as error:
-            self.stop()
-            raise SinkUnavailable(f"{error}\n{self.error_output()}") from None
+            self.process = subprocess.Popen(
+                args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+            )
+        except OSError as error:
+            raise SinkUnavailable(f"cannot run {args[0]}: {error}") from None
+        deadline = time.monotonic() + timeout
+        while not answers(self.port):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                why = self.error_output()
+                self.stop()
+                raise SinkUnavailable(f"smtp-sink did not answer on 127.0.0.1:{self.port}: {why}")
+            time.sleep(0.05)
         return self
 
     def error_output(self) -> str:
+        """What a sink that ended said on stderr (why it could not start)."""
         if self.process is None or self.process.poll() is None:
-            return ""
-        return self.process.stderr.read().decode("utf-8", "replace").strip()
+            return "(no answer)"
+        text = self.process.stderr.read().decode("utf-8", "replace").strip()
+        return text or f"it ended with exit code {self.process.returncode}"
 
     @property
     def pid(self) -> int:

@@ -72,6 +72,9 @@ class SinkProtocol(asyncio.Protocol):
                 # is found as "\r\n.\r\n" too (the message is then buffer[2:end]).
                 self.buffer = b"\r\n" + self.buffer
         if replies:
+            # Written before the replies go out: a mail the client was told was taken is in
+            # the file, and ``received()`` can follow the count while mail streams in.
+            self.out.flush()
             self.transport.write(b"".join(replies))
 
     def command(self, line: bytes) -> bytes | None:
@@ -200,6 +203,11 @@ class CountingSink:
 
     def tally(self) -> Tally:
         return tally(self.path)
+
+    def received(self) -> int:
+        """Recipients accepted so far (read while the sink runs)."""
+        with self.path.open("rb") as lines:
+            return sum(chunk.count(b"\n") for chunk in iter(lambda: lines.read(1 << 16), b""))
 
     def __enter__(self) -> "CountingSink":
         return self.start()

@@ -18,10 +18,12 @@ On a throw-away PostgreSQL database (bench/seed.py) with N destinations (``N``, 
 The baseline runs before and after the product; the ratio is taken against the faster.
 """
 
+import contextlib
 import os
 import platform
 import resource
 import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -64,6 +66,7 @@ class Run:
     seconds: float
     selection_seconds: float | None
     sent: int
+    sending_seconds: float  # from the end of the selection to the last row recorded
 
     @property
     def rate(self) -> float:
@@ -74,8 +77,7 @@ class Run:
 class Results:
     n: int
     connections: int
-    seed_rows: int = 0
-    seed_seconds: float = 0
+    load: list[float] = field(default_factory=list)  # at the start and at the end
     baseline: list[float] = field(default_factory=list)  # seconds, before and after
     product: Run | None = None
     message_size: int = 0
@@ -129,8 +131,10 @@ def worker(sink_port: int, **env):
 
 
 def stop_all(processes) -> None:
+    """SIGTERM each (a sender finishes its batch first), kill -9 what does not stop."""
     for process in processes:
-        process.stop()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.stop()
         process.close()
 
 
@@ -174,14 +178,6 @@ def mailing_state(publication_id: int) -> str | None:
     return Mailing.objects.filter(pk=publication_id).values_list("state", flat=True).first()
 
 
-def sent_count(publication_id: int) -> int:
-    from madoguchi.delivery.models import Delivery
-
-    return Delivery.objects.filter(
-        publication_id=publication_id, status=Delivery.Status.SENT
-    ).count()
-
-
 def wait_finished(publication_id: int, workers, timeout: float, during=None) -> float:
     """Poll until the publication's mailing is finished; ``during(state, publication_id)``
     runs meanwhile until it returns True."""
@@ -217,7 +213,10 @@ def fan_out(product, title: str, expected: int, workers, during=None) -> Run:
             f"publication {publication.pk}: selected {mailing.selected}, rows by status "
             f"{statuses}; expected {expected} sent"
         )
-    return Run(publication.pk, mailing.selected, end - start, mailing.selection_seconds, sent)
+    sending = (mailing.finished_at - mailing.started_at).total_seconds()
+    return Run(
+        publication.pk, mailing.selected, end - start, mailing.selection_seconds, sent, sending
+    )
 
 
 def status_counts(publication_id: int) -> dict[int, int]:
@@ -245,6 +244,20 @@ def claimed_unfinished(publication_id: int) -> int:
         status=Delivery.Status.PENDING,
         lease_until__gt=timezone.now(),
     ).count()
+
+
+def handed_over_unrecorded(publication_id: int, tally) -> int:
+    """Mails the sink took whose rows are not recorded sent: what a killed sender's
+    successor sends again (the duplicates come from the killed one's share of these)."""
+    from django.conf import settings
+
+    from madoguchi.delivery.models import Delivery
+
+    waiting = Delivery.objects.filter(
+        publication_id=publication_id, status=Delivery.Status.PENDING
+    ).only("id")
+    domain = settings.DELIVERY_LIST_DOMAIN
+    return sum(row.message_id(domain).encode() in tally.by_message_id for row in waiting)
 
 
 # --- the passes -----------------------------------------------------------------------------
@@ -339,12 +352,15 @@ def killed_worker(results: Results, seeded: seed.Seeded, var_dir: str) -> None:
         reconcile = Process("reconcile", "--loop", "1", LOG_LEVEL="WARNING", **lease)
 
         def kill_halfway(state: str, publication_id: int) -> bool:
-            if state != "sending" or sent_count(publication_id) < seeded.n_check // 2:
+            # Counted at the sink, which takes mail one by one (rows are recorded per batch):
+            # the senders are then in the middle of their batches.
+            if state != "sending" or sink.received() < seeded.n_check // 2:
                 return False
             victim = workers.pop(0)
             os.kill(victim.pid, signal.SIGSTOP)  # frozen: what it holds cannot change
-            kill["sent"] = sent_count(publication_id)
+            kill["sent"] = sink.received()
             kill["in_flight"] = claimed_unfinished(publication_id)
+            kill["handed_over"] = handed_over_unrecorded(publication_id, sink.tally())
             victim.kill()
             victim.close()
             workers.append(worker(sink.port, **lease))
@@ -406,6 +422,11 @@ def machine() -> str:
     )
 
 
+def load_average() -> float:
+    """The 1-minute load average: on a shared machine, how much else was running."""
+    return float(Path("/proc/loadavg").read_text().split()[0])
+
+
 def postgres_version() -> str:
     from django.db import connection
 
@@ -420,6 +441,10 @@ def report(results: Results, seeded: seed.Seeded, database: str, elapsed: float)
     baseline = max(baseline_rates)
     print("\nmadoguchi bench — 工事・故障情報メール fan-out (issue 10)")
     print(f"  machine: {machine()}")
+    print(
+        f"  load average (1 min): {results.load[0]:.1f} at the start, {results.load[1]:.1f} at "
+        f"the end (above {os.cpu_count()}, other processes took part of the CPUs)"
+    )
     print(f"  database: PostgreSQL {database} (throw-away: {seed.database_name()}, dropped)")
     print(
         f"  N: {n:,} destinations ({seeded.rows:,} rows seeded in {seeded.seconds:.1f} s; "
@@ -437,7 +462,8 @@ def report(results: Results, seeded: seed.Seeded, database: str, elapsed: float)
     print(
         f"  product, publish_notice → every row recorded sent: {product.rate:,.0f} msg/s "
         f"({product.seconds:.1f} s for {product.sent:,}; selection "
-        f"{product.selection_seconds:.2f} s; messages of {results.message_size:,} bytes)"
+        f"{product.selection_seconds:.2f} s, then {product.sent / product.sending_seconds:,.0f} "
+        f"msg/s while sending; messages of {results.message_size:,} bytes)"
     )
     print(f"ratio: {product.rate / baseline:.2f}")
     desk_ratio = results.desk_busy / results.desk_idle
@@ -463,10 +489,11 @@ def report(results: Results, seeded: seed.Seeded, database: str, elapsed: float)
         + ("OK" if check["ok"] else "FAILED")
     )
     print(
-        f"  a worker killed (kill -9) at {kill['sent']:,} sent and another started: "
+        f"  a worker killed (kill -9) at {kill['sent']:,} received and another started: "
         f"{kill['messages']:,} messages to {kill['recipients']:,} addresses, {kill['lost']} "
         f"lost, {kill['duplicates']} duplicates (same Message-ID) ≤ {kill['in_flight']:,} in "
-        f"flight at the kill: " + ("OK" if kill["ok"] else "FAILED")
+        f"flight at the kill (claimed, not recorded; {kill['handed_over']:,} of them already "
+        f"handed over, by all senders): " + ("OK" if kill["ok"] else "FAILED")
     )
     print(f"  ({elapsed:.0f} s in all)")
     return check["ok"] and kill["ok"]
@@ -488,7 +515,7 @@ def main() -> int:
     except (SinkUnavailable, seed.DatabaseUnavailable) as error:
         print(f"delivery bench: {error}", file=sys.stderr)
         return 2
-    results = Results(n, connections)
+    results = Results(n, connections, load=[load_average()])
     with tempfile.TemporaryDirectory(prefix="madoguchi-bench-") as var_dir:
         try:
             configure(name, var_dir)
@@ -500,6 +527,7 @@ def main() -> int:
             exactly_once(results, seeded, var_dir)
             killed_worker(results, seeded, var_dir)
             version = postgres_version()
+            results.load.append(load_average())
         finally:
             from django.db import connections as databases
 

@@ -34,6 +34,7 @@ from madoguchi.billing import services as billing
 from madoguchi.cancellation.models import CancellationChoice
 from madoguchi.contracts.models import Contract, User
 from madoguchi.contracts.tests.factories import DeskUserFactory, OperatorFactory, phone_pages
+from madoguchi.delivery.tests.make import Status, add_rows, make_mailing
 from madoguchi.faq.tests.factories import QuestionFactory
 from madoguchi.inquiries.services import submit_inquiry
 from madoguchi.mailboxes.models import AccountName
@@ -257,6 +258,17 @@ MATRIX: dict[str, dict[str, dict]] = {
             Redirect("/support/mymenu/mail/destinations/"), other_support_id=404
         ),
     },
+    # S4 「工事情報の配信を再開」: POST only; an empty POST names no kind (a message, back to
+    # the list).
+    "alerts:destination_restart_kind": {
+        "GET": support_id_page(405),
+        "POST": support_id_page(
+            Redirect("/support/mymenu/mail/destinations/"), other_support_id=404
+        ),
+    },
+    # S4: the one-click unsubscribe of a mail (RFC 8058): no login, no cookies, no CSRF
+    # token; a token that was never issued is the Japanese 404 page for everyone.
+    "delivery:unsubscribe": {"GET": each(404), "POST": each(404)},
     "alerts:destination_confirm": {"GET": each(400), "POST": each(400)},
     "alerts:resume": {"GET": each(400), "POST": each(400)},
     "faq:index": {"GET": each(200)},
@@ -478,6 +490,25 @@ MATRIX: dict[str, dict[str, dict]] = {
             for action in ("handle", "note", "reply")
         },
     ),
+    # 工事・故障情報メールの送信 (B2): every role reads each mailing's progress page and the
+    # JSON it polls (a POST to either is 405: nothing is edited there); 管理者, who publishes,
+    # presses 「一時停止」/「再開」: a POST that goes back to the page.
+    **admin_model(
+        "delivery_mailing",
+        change_post=405,
+        change_least="etsuran",
+        extra={
+            "backoffice:delivery_mailing_progress": backoffice(200, post=405),
+            **{
+                f"backoffice:delivery_mailing_{action}": backoffice(
+                    405,
+                    post=Redirect("/backoffice/delivery/mailing/{object_id}/change/"),
+                    post_least="kanrisha",
+                )
+                for action in ("pause", "resume")
+            },
+        },
+    ),
     # お客さまサポートID (S2): every role reads them; nobody adds, edits or deletes one here.
     **admin_model("supportid_supportaccount"),
     # Their destinations (S3): every role reads them; 受付 and up press 「配信停止」/「配信再開」,
@@ -623,6 +654,11 @@ class Objects:
         self.doomed_destination = make_destination(
             self.support_account, 3, "matrix-deleted@example.com"
         )
+        # A mailing being sent (B2), with a row of each outcome.
+        self.mailing = make_mailing()
+        add_rows(self.mailing, status=Status.SENT)
+        add_rows(self.mailing, status=Status.FAILED, reply="550 5.1.1 User unknown")
+        add_rows(self.mailing)
         # Per admin model: the object whose pages are opened.
         self.by_model = {
             "supportid.supportaccount": self.support_account,
@@ -654,6 +690,7 @@ class Objects:
             "cancellation.scheduledcancellation": self.cancellation,
             "notices.notice": self.notice,
             "notices.publication": self.publication,
+            "delivery.mailing": self.mailing,
             "notices.product": products["fiber"],
             "notices.serviceplan": products["fiber"].plans.first(),
             "inquiries.inquiry": self.inquiry,
@@ -691,6 +728,8 @@ class Objects:
             # The support ID's destinations: a suspended one to resume, one to delete.
             if route.endswith("/resume/"):
                 return str(self.suspended_destination.pk)
+            if route.endswith("/restart/"):  # 「工事情報の配信を再開」 (S4)
+                return str(self.destination.pk)
             return str(self.doomed_destination.pk)
         if name == "token":  # applications/confirm/<str:token>/
             return confirmation_token(self.billing_notice)

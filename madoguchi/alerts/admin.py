@@ -80,11 +80,28 @@ class DestinationColumns:
     def suspended(self, obj):
         return format_datetime(obj.suspended_at) if obj.suspended_at else "-"
 
+    # One-click unsubscribe (RFC 8058) from a mail stops one kind only (S4).
+    @admin.display(description="工事情報の配信停止日時", ordering="maintenance_stopped_at")
+    def maintenance_stopped(self, obj):
+        return format_datetime(obj.maintenance_stopped_at) if obj.maintenance_stopped_at else "-"
+
+    @admin.display(description="故障情報の配信停止日時", ordering="outage_stopped_at")
+    def outage_stopped(self, obj):
+        return format_datetime(obj.outage_stopped_at) if obj.outage_stopped_at else "-"
+
 
 @admin.register(Destination, site=backoffice_site)
 class DestinationAdmin(DestinationColumns, ReadOnlyAdminMixin, BackofficeAdmin):
     change_form_template = "alerts/admin/destination_change_form.html"
-    list_display = ["address", "support_id", "state", "reason", "suspended"]
+    list_display = [
+        "address",
+        "support_id",
+        "state",
+        "reason",
+        "suspended",
+        "maintenance_stopped",
+        "outage_stopped",
+    ]
     list_filter = ["status", "suspension_reason"]
     list_select_related = ["account"]
     search_fields = ["address", "account__email"]
@@ -99,6 +116,8 @@ class DestinationAdmin(DestinationColumns, ReadOnlyAdminMixin, BackofficeAdmin):
         "created",
         "confirmed",
         "suspended",
+        "maintenance_stopped",
+        "outage_stopped",
     ]
     readonly_fields = fields
 
@@ -236,7 +255,17 @@ class DestinationInline(DestinationColumns, admin.TabularInline):
     """The ID's destinations, read only; each links to its page (配信停止・配信再開)."""
 
     model = Destination
-    fields = ["slot", "address", "state", "reason", "created", "confirmed", "suspended"]
+    fields = [
+        "slot",
+        "address",
+        "state",
+        "reason",
+        "created",
+        "confirmed",
+        "suspended",
+        "maintenance_stopped",
+        "outage_stopped",
+    ]
     readonly_fields = fields
     extra = 0
     can_delete = False

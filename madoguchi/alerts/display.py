@@ -15,9 +15,11 @@ from django.conf import settings as django_settings
 from django.utils import timezone
 
 from madoguchi.alerts.models import ALL_HOURS, ALL_WEEKDAYS, AlertSettings, Destination
-from madoguchi.lib.dates import WEEKDAYS_JA
+from madoguchi.lib.dates import WEEKDAYS_JA, format_date
 
 NONE = "なし"
+# The kinds of 工事・故障情報 (``Notice.Kind`` values) as the mails and pages name them.
+KIND_LABELS = {"maintenance": "工事情報", "outage": "故障情報"}
 NO_PRODUCTS = "選択されていません（メールは送信されません）"
 
 
@@ -112,3 +114,36 @@ def destination_status(destination: Destination, now: datetime | None = None) ->
         if destination.created_at + lifetime <= (now or timezone.now()):
             return EXPIRED_PENDING
     return destination.get_status_display()
+
+
+@dataclass(frozen=True)
+class KindStop:
+    """A kind of mail a destination no longer gets: its one-click unsubscribe (S4)."""
+
+    kind: str  # "maintenance" or "outage"
+    label: str  # 工事情報 / 故障情報
+    since: datetime
+
+    @property
+    def text(self) -> str:
+        """「工事情報：配信停止中（2026/12/03(木) メール記載のリンクから）」."""
+        return f"{self.label}：配信停止中（{format_date(self.since)} メール記載のリンクから）"
+
+
+def kind_stops(destination: Destination) -> list[KindStop]:
+    """The kinds stopped for the destination by the link of a mail, 工事情報 first."""
+    stops = []
+    for kind, label in KIND_LABELS.items():
+        since = getattr(destination, f"{kind}_stopped_at")
+        if since is not None:
+            stops.append(KindStop(kind, label, since))
+    return stops
+
+
+def kinds_sent(destination: Destination) -> list[str]:
+    """The kinds the destination was not unsubscribed from: 「工事情報」, 「故障情報」."""
+    return [
+        label
+        for kind, label in KIND_LABELS.items()
+        if getattr(destination, f"{kind}_stopped_at") is None
+    ]

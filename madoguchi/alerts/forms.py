@@ -16,6 +16,7 @@ WEEKDAYS_REQUIRED = "配信曜日を1つ以上選択してください。"
 HOURS_REQUIRED = "配信時間帯を1つ以上選択してください。"
 CHOICE_INVALID = "{label}の選択肢から選択してください。"
 MISMATCH = "メールアドレスとメールアドレス（確認用）が一致しません。"
+KIND_INVALID = "配信を再開する情報（工事情報・故障情報）を指定してください。"
 
 
 def _choices_messages(label: str, required: str | None = None) -> dict:
@@ -106,3 +107,17 @@ class DestinationForm(forms.Form):
         if address and confirm is not None and address.lower() != confirm.lower():
             self.add_error("address_confirm", MISMATCH)
         return cleaned
+
+
+class KindForm(forms.Form):
+    """The kind a 「工事情報の配信を再開」 button names (S4: after a one-click unsubscribe)."""
+
+    kind = forms.ChoiceField(
+        label="配信する情報",
+        choices=KINDS,
+        error_messages={
+            "required": KIND_INVALID,
+            "invalid_choice": KIND_INVALID,
+            NULL_CHARACTERS: KIND_INVALID,
+        },
+    )

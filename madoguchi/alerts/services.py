@@ -18,7 +18,7 @@ from django.db.models import Exists, F, OuterRef, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from madoguchi.alerts.display import hours_text, kinds_text, weekdays_text
+from madoguchi.alerts.display import KIND_LABELS, hours_text, kinds_text, weekdays_text
 from madoguchi.alerts.models import (
     MAX_DESTINATIONS,
     AlertProduct,
@@ -41,7 +41,6 @@ SUSPEND_ACTION = "alerts.destination_suspend"
 RESUME_ACTION = "alerts.destination_resume"
 STOP_KIND_ACTION = "alerts.destination_stop_kind"
 RESTART_KIND_ACTION = "alerts.destination_restart_kind"
-KIND_LABELS = {"maintenance": "工事情報", "outage": "故障情報"}
 AUDIT_ACTIONS = {
     SETTINGS_ACTION: "工事・故障情報メールの設定変更",
     ADD_ACTION: "配信先の追加（仮登録）",
@@ -442,3 +441,31 @@ def stop_kind(destination_id: int, kind: str) -> Destination | None:
             ip=None,
         )
     return destination
+
+
+@transaction.atomic
+def restart_kind(destination: Destination, kind: str, *, actor=None, ip: str | None = None) -> bool:
+    """Mails of this kind go to the destination again after a one-click unsubscribe (S4).
+
+    The owner's 「工事情報の配信を再開」. Returns False if the destination was not stopped for
+    the kind (or is gone): nothing changes.
+    """
+    if kind not in KIND_LABELS:
+        raise ValueError(f"unknown notice kind: {kind!r}")
+    locked = Destination.objects.select_for_update().filter(pk=destination.pk).first()
+    field = f"{kind}_stopped_at"
+    stopped_at = getattr(locked, field) if locked is not None else None
+    if stopped_at is None:
+        return False
+    setattr(locked, field, None)
+    locked.save(update_fields=[field])
+    label = KIND_LABELS[kind]
+    record_audit(
+        actor=actor,
+        action=RESTART_KIND_ACTION,
+        target=locked.address,
+        before={label: f"配信停止中（{format_datetime(stopped_at)} メール記載のリンクから）"},
+        after={label: "配信中"},
+        ip=ip,
+    )
+    return True

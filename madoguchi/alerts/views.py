@@ -16,7 +16,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from madoguchi.alerts import links, services
-from madoguchi.alerts.forms import HOURS, AlertSettingsForm, DestinationForm
+from madoguchi.alerts.display import KIND_LABELS, kind_stops, kinds_sent
+from madoguchi.alerts.forms import HOURS, AlertSettingsForm, DestinationForm, KindForm
 from madoguchi.alerts.models import MAX_DESTINATIONS, Destination
 from madoguchi.audit.services import client_ip
 from madoguchi.supportid.access import support_id_required
@@ -34,6 +35,8 @@ ADDED = (
 DELETED = "配信先（{address}）を削除しました。"
 RESUMED = "配信先（{address}）への配信を再開しました。"
 NOT_SUSPENDED = "配信先（{address}）は配信停止されていません。"
+KIND_RESTARTED = "配信先（{address}）への{label}の配信を再開しました。"
+KIND_NOT_STOPPED = "配信先（{address}）への{label}の配信は停止されていません。"
 
 
 def _common(account) -> dict:
@@ -82,6 +85,8 @@ def _destinations_page(request, form, status=200, **extra):
     for row in rows:
         if row.status == Destination.Status.PENDING:
             row.deadline = services.confirm_deadline(row)
+        row.kind_stops = kind_stops(row)
+        row.kinds_sent = kinds_sent(row)
     return render(
         request,
         "alerts/destinations.html",
@@ -155,6 +160,24 @@ def destination_resume(request, pk: int):
         messages.success(request, RESUMED.format(address=destination.address))
     else:
         messages.error(request, NOT_SUSPENDED.format(address=destination.address))
+    return redirect("alerts:destinations")
+
+
+@support_id_required
+@require_POST
+def destination_restart_kind(request, pk: int):
+    """「工事情報の配信を再開」 after a one-click unsubscribe from a mail (S4)."""
+    destination = _own_destination(request, pk)
+    form = KindForm(request.POST)
+    if not form.is_valid():
+        for error in form.errors["kind"]:
+            messages.error(request, error)
+        return redirect("alerts:destinations")
+    kind = form.cleaned_data["kind"]
+    restarted = services.restart_kind(destination, kind, actor=request.user, ip=client_ip(request))
+    done = KIND_RESTARTED if restarted else KIND_NOT_STOPPED
+    text = done.format(address=destination.address, label=KIND_LABELS[kind])
+    messages.add_message(request, messages.SUCCESS if restarted else messages.ERROR, text)
     return redirect("alerts:destinations")
 
 

@@ -52,6 +52,7 @@ READ = frozenset(
         "inquiries.view_inquiryreply",
         "supportid.view_supportaccount",  # お客さまサポートID (S2): never a password or token
         "alerts.view_destination",  # their 工事・故障情報メール destinations (S3)
+        "delivery.view_mailing",  # each publication's mailing and its live progress (B2)
     }
 )
 DESK_WORK = frozenset(
@@ -86,6 +87,7 @@ ADMINISTRATION = frozenset(
         "notices.change_notice",
         "notices.add_noticeupdate",
         "notices.change_noticeupdate",
+        "delivery.change_mailing",  # 「一時停止」「再開」 of a publication's mailing (B2)
         # よくあるご質問 authoring (B3): add, edit, order, publish; nothing is deleted.
         "faq.add_category",
         "faq.change_category",
@@ -118,8 +120,8 @@ UKETSUKE = Role(
 KANRISHA = Role(
     "kanrisha",
     "管理者",
-    "受付に加えて、ご契約の設定、お電話での問い合わせページ、廃止申込みの選択肢、工事・故障情報の作成と公開、"
-    "オペレーターアカウントの管理",
+    "受付に加えて、ご契約の設定、お電話での問い合わせページ、廃止申込みの選択肢、"
+    "工事・故障情報の作成と公開（メール送信の一時停止・再開を含む）、オペレーターアカウントの管理",
     READ | DESK_WORK | ADMINISTRATION,
 )
 ROLES = (ETSURAN, UKETSUKE, KANRISHA)  # lowest first

@@ -6,8 +6,8 @@ class DeliveryConfig(AppConfig):
     verbose_name = "工事・故障情報メールの配信"
 
     def ready(self):
-        from madoguchi.delivery import checks  # noqa: F401 (registers the deploy checks)
         from madoguchi.audit.labels import register_action_label
+        from madoguchi.delivery import checks  # noqa: F401 (registers the deploy checks)
         from madoguchi.delivery.services import AUDIT_ACTIONS, on_publication_recorded
         from madoguchi.notices.signals import publication_recorded
 

@@ -1,7 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from madoguchi.delivery import views
 
 app_name = "delivery"
 urlpatterns = [
-    # One-click unsubscribe (RFC 8058) and the page its link shows: support/unsubscribe/<token>/
+    # One-click unsubscribe (RFC 8058) and the page its link shows.
+    path("support/unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
     # Bounce events POSTed by a relay (bearer token): bounces/webhook/
 ]

@@ -414,9 +414,10 @@ class PublicationAdmin(ReadOnlyAdminMixin, BackofficeAdmin):
         "status",
         "send_mail",
         "operator",
+        "mailing_link",
     ]
     list_filter = ["event", "kind", "send_mail"]
-    list_select_related = ["created_by"]
+    list_select_related = ["created_by", "mailing"]
     search_fields = ["subject"]
     search_help_text = "件名で検索できます。"
     fields = [
@@ -430,6 +431,7 @@ class PublicationAdmin(ReadOnlyAdminMixin, BackofficeAdmin):
         "subject",
         "text",
         "operator",
+        "mailing_link",
     ]
     readonly_fields = fields
 
@@ -440,6 +442,15 @@ class PublicationAdmin(ReadOnlyAdminMixin, BackofficeAdmin):
     @admin.display(description="登録者", ordering="created_by__username")
     def operator(self, obj):
         return obj.created_by.username if obj.created_by else "-"
+
+    @admin.display(description="送信状況")
+    def mailing_link(self, obj):
+        """The mailing's live progress page (delivery's back office), once it is mailed."""
+        mailing = getattr(obj, "mailing", None)
+        if mailing is None:
+            return "-"
+        url = reverse("backoffice:delivery_mailing_change", args=[mailing.pk])
+        return format_html('<a href="{}">{}</a>', url, mailing.get_state_display())
 
     @admin.display(description="工事・故障情報")
     def notice_link(self, obj):

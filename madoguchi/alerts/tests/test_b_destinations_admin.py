@@ -13,11 +13,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from madoguchi.alerts.models import Destination
-from madoguchi.alerts.services import RESUME_ACTION, SUSPEND_ACTION
+from madoguchi.alerts.services import RESUME_ACTION, SUSPEND_ACTION, stop_kind
 from madoguchi.audit.models import AuditEntry
 from madoguchi.backoffice.roles import ETSURAN, UKETSUKE
 from madoguchi.contracts.tests.factories import OperatorFactory
 from madoguchi.contracts.tests.pages import attr, by_id, dom, find_all, page_text, text
+from madoguchi.lib.dates import format_datetime
 from madoguchi.supportid import tokens
 from madoguchi.supportid.models import MailToken
 from madoguchi.supportid.tests.admin_data import make_account, make_destination
@@ -110,9 +111,11 @@ def test_b_s3_the_list_shows_address_id_status_reason_and_date(uketsuke, three):
         "状態",
         "配信停止の理由",
         "配信停止日時",
+        "工事情報の配信停止日時",
+        "故障情報の配信停止日時",
     ]
     listed = {row[0]: row[1:] for row in rows(response)}
-    assert listed["hanako@example.com"] == ["hanako@example.com", "有効", "-", "-"]
+    assert listed["hanako@example.com"] == ["hanako@example.com", "有効", "-", "-", "-", "-"]
     suspended = listed["hanako.mobile@example.com"]
     assert suspended[:3] == [
         "hanako@example.com",
@@ -120,7 +123,14 @@ def test_b_s3_the_list_shows_address_id_status_reason_and_date(uketsuke, three):
         "メールをお届けできない状態が続いたため",
     ]
     assert suspended[3].startswith(timezone.localdate().strftime("%Y/%m/%d"))
-    assert listed["hanako.office@example.com"] == ["hanako@example.com", "仮登録", "-", "-"]
+    assert listed["hanako.office@example.com"] == [
+        "hanako@example.com",
+        "仮登録",
+        "-",
+        "-",
+        "-",
+        "-",
+    ]
     # The support ID links to its own page.
     link = reverse("backoffice:supportid_supportaccount_change", args=[three[0].account_id])
     assert link in response.content.decode()
@@ -194,6 +204,25 @@ def test_b_s3_a_destination_page_is_read_only_and_shows_no_token(uketsuke, three
     assert uketsuke.get(url("delete", active)).status_code == 403
     assert uketsuke.post(url("change", active), {"address": "x@example.com"}).status_code == 403
     assert statuses()["hanako@example.com"] == "active"
+
+
+def test_b_s4_the_kinds_stopped_by_a_mails_link_show_their_dates(uketsuke, three):
+    """S4: a one-click unsubscribe stops one kind; the list, the destination's page and the
+    support ID's inline show when, in Japanese columns."""
+    active = three[0]
+    stop_kind(active.pk, "outage")
+    stopped_on = format_datetime(Destination.objects.get(pk=active.pk).outage_stopped_at)
+    listed = {row[0]: row[1:] for row in rows(uketsuke.get(LIST))}
+    assert listed["hanako@example.com"] == ["hanako@example.com", "有効", "-", "-", "-", stopped_on]
+    body = page_text(uketsuke.get(url("change", active)))
+    assert "工事情報の配信停止日時: -" in body
+    assert f"故障情報の配信停止日時: {stopped_on}" in body
+    account_page = uketsuke.get(
+        reverse("backoffice:supportid_supportaccount_change", args=[active.account_id])
+    )
+    inline = text(by_id(dom(account_page), "destinations-group"))
+    assert "工事情報の配信停止日時" in inline and "故障情報の配信停止日時" in inline
+    assert stopped_on in inline
 
 
 # --- 配信停止 / 配信再開 ---------------------------------------------------------------------

@@ -38,6 +38,8 @@ def test_x3_reconcile_command_quiet_when_nothing_is_lost():
         "expired 0 unconfirmed application(s)",
         "re-enqueued 0 application(s)",
         "woke a worker for 0 waiting mail(s)",
+        "recorded 0 reminder(s) of planned work",
+        "woke the senders of 0 notification mailing(s)",
     ]
     assert not DBTaskResult.objects.exists()
 
@@ -75,6 +77,8 @@ def test_x3_reconcile_loop_survives_a_database_error(monkeypatch, caplog):
     monkeypatch.setattr(reconcile_command, "expire_unconfirmed_applications", lambda: 0)
     monkeypatch.setattr(reconcile_command, "reconcile_applications", reconcile)
     monkeypatch.setattr(reconcile_command, "reconcile_outbox", lambda: 0)
+    monkeypatch.setattr(reconcile_command, "publish_reminders", lambda: 0)
+    monkeypatch.setattr(reconcile_command, "reconcile_mailings", lambda: 0)
     out = StringIO()
     previous_handler = signal.getsignal(signal.SIGTERM)
 

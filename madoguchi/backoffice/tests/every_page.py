@@ -20,6 +20,7 @@ from madoguchi.backoffice.tests.mailbox_data import mailbox, submit
 from madoguchi.cancellation.models import CancellationChoice
 from madoguchi.contracts.models import PhonePage
 from madoguchi.contracts.tests.factories import phone_pages
+from madoguchi.delivery.tests.make import Status, add_progress, add_rows, make_mailing
 from madoguchi.faq.tests.factories import QuestionFactory
 from madoguchi.inquiries.models import Inquiry
 from madoguchi.inquiries.seed import ensure_inquiries
@@ -121,7 +122,16 @@ def make_objects(customer, operator) -> dict:
     alerts.suspend_destination(
         destinations[1], reason=Destination.Reason.BOUNCES, actor=None, ip=None
     )
+    # The publication's mailing (B2), being sent: a failure with its SMTP reply, a batch.
+    mailing = make_mailing(publication)
+    add_rows(mailing, 3, status=Status.SENT)
+    add_rows(
+        mailing, status=Status.FAILED, reply="550 5.1.1 User unknown", destinations=destinations[:1]
+    )
+    add_rows(mailing, 2)
+    add_progress(mailing, timezone.now(), sent=3, failed=1)
     return {
+        "delivery.mailing": mailing,
         "supportid.supportaccount": support_account,
         "alerts.destination": destinations[0],
         "alerts.destination:suspended": destinations[1],

@@ -63,7 +63,7 @@ class SinkProtocol(asyncio.Protocol):
             reply = self.command(line)
             if reply is None:  # QUIT
                 replies.append(b"221 2.0.0 Bye\r\n")
-                self.transport.write(b"".join(replies))
+                self.reply(replies)
                 self.transport.close()
                 return
             replies.append(reply)
@@ -72,10 +72,13 @@ class SinkProtocol(asyncio.Protocol):
                 # is found as "\r\n.\r\n" too (the message is then buffer[2:end]).
                 self.buffer = b"\r\n" + self.buffer
         if replies:
-            # Written before the replies go out: a mail the client was told was taken is in
-            # the file, and ``received()`` can follow the count while mail streams in.
-            self.out.flush()
-            self.transport.write(b"".join(replies))
+            self.reply(replies)
+
+    def reply(self, replies: list[bytes]) -> None:
+        # The file first: a mail the client was told was taken is in it, and ``received()``
+        # can follow the count while mail streams in.
+        self.out.flush()
+        self.transport.write(b"".join(replies))
 
     def command(self, line: bytes) -> bytes | None:
         verb = line[:4].upper()

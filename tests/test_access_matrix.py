@@ -34,6 +34,8 @@ from madoguchi.billing import services as billing
 from madoguchi.cancellation.models import CancellationChoice
 from madoguchi.contracts.models import Contract, User
 from madoguchi.contracts.tests.factories import DeskUserFactory, OperatorFactory, phone_pages
+from madoguchi.delivery import reports, tokens
+from madoguchi.delivery.bounces import record_bounce
 from madoguchi.delivery.tests.make import Status, add_rows, make_mailing
 from madoguchi.faq.tests.factories import QuestionFactory
 from madoguchi.inquiries.services import submit_inquiry
@@ -269,6 +271,9 @@ MATRIX: dict[str, dict[str, dict]] = {
     # S4: the one-click unsubscribe of a mail (RFC 8058): no login, no cookies, no CSRF
     # token; a token that was never issued is the Japanese 404 page for everyone.
     "delivery:unsubscribe": {"GET": each(404), "POST": each(404)},
+    # S4: bounce events POSTed by a relay (bearer token): absent while BOUNCE_WEBHOOK_TOKEN
+    # is empty, as here; tests/delivery's test_s4_bounce_webhook covers it switched on.
+    "delivery:bounce_webhook": {"GET": each(404), "POST": each(404)},
     "alerts:destination_confirm": {"GET": each(400), "POST": each(400)},
     "alerts:resume": {"GET": each(400), "POST": each(400)},
     "faq:index": {"GET": each(200)},
@@ -438,6 +443,8 @@ MATRIX: dict[str, dict[str, dict]] = {
     **admin_model("audit_auditentry", least="uketsuke"),
     **admin_model("mailcatcher_caughtmail", least="uketsuke"),
     **admin_model("outbox_mail", least="uketsuke"),
+    # The bounces, complaints and auto-replies received (S4): 受付 and up, read only.
+    **admin_model("delivery_bounce", least="uketsuke"),
     # The logins locked now (D1.2): 受付 and up; its action lifts them.
     **admin_model("throttling_loginlock", least="uketsuke"),
     # 工事・故障情報 (B2): every role reads; 管理者 writes (an empty POST gets the form's
@@ -673,6 +680,12 @@ class Objects:
             "provisioning.radcheck": self.radcheck,
             "mailcatcher.caughtmail": self.caught_mail,
             "outbox.mail": self.mail,
+            "delivery.bounce": record_bounce(
+                tokens.Target(tokens.MAIL, self.mail.pk),
+                reports.Report(reports.HARD, self.mail.to, "5.1.1", "550 5.1.1 User unknown"),
+                source="smtp",
+                fingerprint="access-matrix",
+            ),
             "mailboxes.mailbox": self.mailbox,
             "mailboxes.accountname": AccountName.objects.get(name="matrixbox"),
             "provisioning.virtualdomain": self.virtual_user.domain,

@@ -57,6 +57,20 @@ def resume(request, destinations) -> tuple[int, int]:
     return changed, len(destinations) - changed
 
 
+# The columns of a destination, on its page and in a support ID's inline.
+DESTINATION_FIELDS = [
+    "slot",
+    "address",
+    "state",
+    "reason",
+    "created",
+    "confirmed",
+    "suspended",
+    "maintenance_stopped",
+    "outage_stopped",
+]
+
+
 class DestinationColumns:
     """A destination's columns, in its list and page and in a support ID's inline."""
 
@@ -107,18 +121,7 @@ class DestinationAdmin(DestinationColumns, ReadOnlyAdminMixin, BackofficeAdmin):
     search_fields = ["address", "account__email"]
     search_help_text = "配信先またはお客さまサポートIDのメールアドレスで検索できます。"
     actions = ["suspend_selected", "resume_selected"]
-    fields = [
-        "support_id",
-        "slot",
-        "address",
-        "state",
-        "reason",
-        "created",
-        "confirmed",
-        "suspended",
-        "maintenance_stopped",
-        "outage_stopped",
-    ]
+    fields = ["support_id", *DESTINATION_FIELDS]
     readonly_fields = fields
 
     def get_queryset(self, request):
@@ -255,17 +258,7 @@ class DestinationInline(DestinationColumns, admin.TabularInline):
     """The ID's destinations, read only; each links to its page (配信停止・配信再開)."""
 
     model = Destination
-    fields = [
-        "slot",
-        "address",
-        "state",
-        "reason",
-        "created",
-        "confirmed",
-        "suspended",
-        "maintenance_stopped",
-        "outage_stopped",
-    ]
+    fields = DESTINATION_FIELDS
     readonly_fields = fields
     extra = 0
     can_delete = False

@@ -62,6 +62,7 @@ DESK_WORK = frozenset(
         "contracts.view_user",  # the login accounts list, where logins are unlocked too
         "mailcatcher.view_caughtmail",
         "outbox.view_mail",  # every mail sent to customers, with its recipient and body
+        "delivery.view_bounce",  # the bounces, complaints and auto-replies received (S4)
         "audit.view_auditentry",
         "throttling.view_loginlock",  # the logins locked now; its action lifts them
         # お問い合わせ (S5): status, assignee, internal notes and the reply mailed to the customer.

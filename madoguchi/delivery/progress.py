@@ -23,12 +23,12 @@ came back, not where a row ended; the four statuses add up to 配信対象.
 import math
 from datetime import datetime
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from madoguchi.alerts.models import Destination
 from madoguchi.delivery import services
-from madoguchi.delivery.models import Delivery, Mailing
+from madoguchi.delivery.models import NOTABLE, Delivery, Mailing
 from madoguchi.lib.dates import format_datetime
 
 MAX_POINTS = 120  # the chart's points at most: longer runs get longer buckets
@@ -49,21 +49,34 @@ GONE = "（削除された配信先）"
 
 
 def counts(mailing: Mailing) -> dict[str, int]:
-    """The figures of ``LABELS``, by key, in one query over the publication's rows."""
+    """The figures of ``LABELS``, by key, without a pass over all the publication's rows.
+
+    Sent, failed and skipped are the sums of the batches recorded (``Progress``: a row is
+    marked once, by the batch that marks it); what came back afterwards is read from the few
+    rows with an event or skipped, through the partial index ``delivery_notable``. A poll
+    costs the same for 100 rows and for 1,000,000.
+    """
     status, event = Delivery.Status, Delivery.Event
-    found = Delivery.objects.filter(publication_id=mailing.pk).aggregate(
-        selected=Count("pk"),
-        sent=Count("pk", filter=Q(status=status.SENT)),
-        failed=Count("pk", filter=Q(status=status.FAILED)),
-        skipped=Count("pk", filter=Q(status=status.SKIPPED)),
-        pending=Count("pk", filter=Q(status=status.PENDING)),
-        bounced=Count("pk", filter=Q(event__in=[event.SOFT_BOUNCE, event.HARD_BOUNCE])),
-        stopped=Count(
-            "pk",
-            filter=Q(event=event.COMPLAINT) | Q(status=status.SKIPPED, reply=services.SKIP_STOPPED),
-        ),
-        unsubscribed=Count("pk", filter=Q(event=event.UNSUBSCRIBED)),
+    recorded = mailing.progress.aggregate(
+        sent=Sum("sent", default=0),
+        failed=Sum("failed", default=0),
+        skipped=Sum("skipped", default=0),
     )
+    notable = (
+        Delivery.objects.filter(publication_id=mailing.pk)
+        .filter(NOTABLE)
+        .aggregate(
+            bounced=Count("pk", filter=Q(event__in=[event.SOFT_BOUNCE, event.HARD_BOUNCE])),
+            stopped=Count(
+                "pk",
+                filter=Q(event=event.COMPLAINT)
+                | Q(status=status.SKIPPED, reply=services.SKIP_STOPPED),
+            ),
+            unsubscribed=Count("pk", filter=Q(event=event.UNSUBSCRIBED)),
+        )
+    )
+    found = {**recorded, **notable, "selected": mailing.selected}
+    found["pending"] = max(0, mailing.selected - found["sent"] - found["failed"] - found["skipped"])
     return {key: found[key] or 0 for key in LABELS}
 
 

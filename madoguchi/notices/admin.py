@@ -145,9 +145,22 @@ class NoticeAdmin(NoDelete, BackofficeAdmin):
             ),
         )
 
+    @staticmethod
+    def _mailed(publication):
+        """する, with a link to the mailing's progress once it exists; or しない."""
+        if not publication.send_mail:
+            return "しない"
+        mailing = getattr(publication, "mailing", None)
+        if mailing is None:
+            return "する"
+        url = reverse("backoffice:delivery_mailing_change", args=[mailing.pk])
+        return format_html(
+            'する（<a href="{}">送信状況：{}</a>）', url, mailing.get_state_display()
+        )
+
     @admin.display(description="配信契機")
     def publications(self, obj):
-        rows = obj.publications.select_related("created_by").order_by("created_at", "pk")
+        rows = obj.publications.select_related("created_by", "mailing").order_by("created_at", "pk")
         if not rows:
             return "まだありません（公開すると記録されます）。"
         return format_html(
@@ -165,7 +178,7 @@ class NoticeAdmin(NoDelete, BackofficeAdmin):
                         p.get_event_display(),
                         p.get_status_display(),
                         p.subject,
-                        "する" if p.send_mail else "しない",
+                        self._mailed(p),
                         p.created_by.username if p.created_by else "-",
                     )
                     for p in rows

@@ -7,7 +7,9 @@ class NoticesConfig(AppConfig):
 
     def ready(self):
         from madoguchi.audit.labels import register_action_label
-        from madoguchi.notices.services import AUDIT_ACTIONS
+        from madoguchi.lib import periodic
+        from madoguchi.notices.services import AUDIT_ACTIONS, publish_reminders
 
         for code, label in AUDIT_ACTIONS.items():
             register_action_label(code, label)
+        periodic.register(publish_reminders, "recorded {count} reminder(s) of planned work")

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from madoguchi.delivery import tokens
 from madoguchi.lib.emails import render_email, render_subject
 from madoguchi.outbox.models import Mail
 
@@ -133,13 +134,13 @@ class Sender:
         except Exception:  # the connection is gone already; nothing to keep
             logger.debug("closing the SMTP connection failed", exc_info=True)
 
-    def send(self, message: EmailMultiAlternatives) -> Result:
+    def send(self, message: EmailMultiAlternatives, mail: Mail | None = None) -> Result:
         if not isinstance(self.backend, SmtpBackend):
             # The console, file, locmem or dummy backends of development and tests.
             self.backend.send_messages([message])
             return Result(sent=True, reply=f"accepted by {type(self.backend).__module__}")
         try:
-            return self._send_smtp(message)
+            return self._send_smtp(message, mail)
         except smtplib.SMTPResponseException as error:
             # smtplib raises for some refusals instead of returning them (DATA not accepted,
             # a refused HELO): the same outcome as a refusal read from a reply. (Checked
@@ -157,11 +158,20 @@ class Sender:
         with contextlib.suppress(smtplib.SMTPException):
             self.backend.connection.rset()
 
-    def _send_smtp(self, message) -> Result:
-        """MAIL, RCPT, DATA on the open connection, keeping the server's reply to each."""
+    def _send_smtp(self, message, mail: Mail | None = None) -> Result:
+        """MAIL, RCPT, DATA on the open connection, keeping the server's reply to each.
+
+        An outbox mail's envelope sender is its signed VERP address (bounce+<token>@
+        BOUNCE_DOMAIN): what comes back is recorded against it (delivery.bounces); the
+        From header stays the portal's address.
+        """
         smtp = self.backend.connection
         encoding = message.encoding or settings.DEFAULT_CHARSET
-        sender = sanitize_address(message.from_email, encoding)
+        sender = (
+            tokens.bounce_address(tokens.MAIL, mail.pk)
+            if mail is not None
+            else sanitize_address(message.from_email, encoding)
+        )
         (recipient,) = [sanitize_address(to, encoding) for to in message.recipients()]
         smtp.ehlo_or_helo_if_needed()
         for command, args, accepted in (
@@ -243,7 +253,7 @@ def send_batch(claim: str, mails: list[Mail]) -> int:
                     results.append((mail, Result(False, "rendering failed", permanent=True)))
                     continue
                 try:
-                    results.append((mail, sender.send(message)))
+                    results.append((mail, sender.send(message, mail)))
                 except ConnectionLost:
                     remaining.insert(0, mail)
                     raise

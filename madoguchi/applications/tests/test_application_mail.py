@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from madoguchi.applications.models import Application
+from madoguchi.delivery.tokens import MAIL, bounce_address
 from madoguchi.outbox.models import Mail
 from madoguchi.outbox.services import deliver_due, reconcile_outbox
 from madoguchi.testing.smtp import free_port
@@ -41,7 +42,8 @@ def visible_text(html_part: str) -> list[str]:
 def test_x4_d3_5_contact_mail_over_smtp(change, customer, password, smtp_server, settings):
     """One mail to the contract's contact address: Japanese subject with the application
     number, body with 認証ID and no password; the sender from settings, no Reply-To (the
-    mail says it comes from an address that takes no replies: defect 8)."""
+    mail says it comes from an address that takes no replies: defect 8); the envelope
+    sender is the mail's signed VERP address (S4: its bounces are recorded)."""
     settings.DEFAULT_FROM_EMAIL = "窓口テスト <desk-test@isp.example>"
 
     application = change()
@@ -49,7 +51,8 @@ def test_x4_d3_5_contact_mail_over_smtp(change, customer, password, smtp_server,
     assert len(smtp_server.received) == 1
     mail = smtp_server.received[0]
     assert mail.rcpt_to == [customer.contract.contact_email]
-    assert mail.mail_from == "desk-test@isp.example"
+    row = Mail.objects.get()
+    assert mail.mail_from == bounce_address(MAIL, row.pk)
     message = mail.message
     assert message["To"] == customer.contract.contact_email
     assert message["From"] == "窓口テスト <desk-test@isp.example>"

@@ -20,6 +20,8 @@ from madoguchi.backoffice.tests.mailbox_data import mailbox, submit
 from madoguchi.cancellation.models import CancellationChoice
 from madoguchi.contracts.models import PhonePage
 from madoguchi.contracts.tests.factories import phone_pages
+from madoguchi.delivery import reports, tokens
+from madoguchi.delivery.bounces import record_bounce
 from madoguchi.delivery.tests.make import Status, add_progress, add_rows, make_mailing
 from madoguchi.faq.tests.factories import QuestionFactory
 from madoguchi.inquiries.models import Inquiry
@@ -66,6 +68,13 @@ def make_objects(customer, operator) -> dict:
         template="application_mailbox",
         context=mail_context(application),
         reference=application.number,
+    )
+    # A bounce of that mail, as the bounce endpoint records one (S4).
+    bounce = record_bounce(
+        tokens.Target(tokens.MAIL, outbox_mail.pk),
+        reports.Report(reports.HARD, outbox_mail.to, "5.1.1", "550 5.1.1 User unknown"),
+        source="smtp",
+        fingerprint="every-page",
     )
     lock = LoginLock.objects.create(
         scope="desk",
@@ -124,9 +133,13 @@ def make_objects(customer, operator) -> dict:
     )
     # The publication's mailing (B2), being sent: a failure with its SMTP reply, a batch.
     mailing = make_mailing(publication)
-    add_rows(mailing, 3, status=Status.SENT)
+    add_rows(mailing, 3, status=Status.SENT, record=False)
     add_rows(
-        mailing, status=Status.FAILED, reply="550 5.1.1 User unknown", destinations=destinations[:1]
+        mailing,
+        status=Status.FAILED,
+        reply="550 5.1.1 User unknown",
+        destinations=destinations[:1],
+        record=False,
     )
     add_rows(mailing, 2)
     add_progress(mailing, timezone.now(), sent=3, failed=1)
@@ -144,6 +157,7 @@ def make_objects(customer, operator) -> dict:
         )[0],
         "cancellation.scheduledcancellation": cancellation,
         "outbox.mail": outbox_mail,
+        "delivery.bounce": bounce,
         "notices.notice": notice,
         "notices.publication": publication,
         "notices.product": products["fiber"],

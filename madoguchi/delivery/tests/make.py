@@ -65,8 +65,13 @@ def add_rows(
     reply: str = "",
     destinations=None,
     finished_at: datetime | None = None,
+    record: bool = True,
 ) -> list[Delivery]:
-    """``number`` delivery rows (one per destination given, else made-up destination ids)."""
+    """``number`` delivery rows (one per destination given, else made-up destination ids).
+
+    Rows sent, failed or skipped are recorded as one finished batch (``Progress``), as a
+    sender records them, unless ``record`` is false (a test that writes its own batches).
+    """
     ids = [d.pk for d in destinations] if destinations is not None else None
     if ids is None:
         ids = [next(_destination_ids) for _ in range(number)]
@@ -85,6 +90,14 @@ def add_rows(
     )
     mailing.selected = Delivery.objects.filter(publication_id=mailing.pk).count()
     mailing.save(update_fields=["selected"])
+    if done and record:
+        add_progress(
+            mailing,
+            finished_at or timezone.now(),
+            sent=len(rows) if status == Status.SENT else 0,
+            failed=len(rows) if status == Status.FAILED else 0,
+            skipped=len(rows) if status == Status.SKIPPED else 0,
+        )
     return rows
 
 

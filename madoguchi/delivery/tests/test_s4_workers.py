@@ -97,12 +97,17 @@ def test_s4_a_worker_killed_mid_batch_loses_none(engine, processes, smtp_server)
     smtp_server.handler.delay = 0.01  # ~100 mails a second: the kill lands mid-run
     worker = start_worker(processes, engine, smtp_server, DELIVERY_LEASE_SECONDS=2)
     publication = published(150)
-    wait_for(lambda: len(smtp_server.received) >= 50, timeout=60)
+
+    def leased():
+        return Delivery.objects.filter(
+            publication=publication, status=Delivery.Status.PENDING, lease_until__gt=timezone.now()
+        ).count()
+
+    # Halfway, while a batch is claimed and being handed over.
+    wait_for(lambda: len(smtp_server.received) >= 50 and leased(), timeout=60, interval=0.01)
     assert worker.kill() == -9
-    in_flight = Delivery.objects.filter(
-        publication=publication, status=Delivery.Status.PENDING, lease_until__gt=timezone.now()
-    ).count()
-    assert 0 < in_flight <= 20  # one claimed batch at most per sender
+    in_flight = leased()
+    assert in_flight <= 20  # one claimed batch at most per sender
     start_worker(processes, engine, smtp_server, DELIVERY_LEASE_SECONDS=2)
     time.sleep(2)  # the dead worker's lease runs out
     reconcile_mailings()  # as `manage.py reconcile` does every minute

@@ -14,8 +14,7 @@ from madoguchi.applications.services import (
     expire_unconfirmed_applications,
     reconcile_applications,
 )
-from madoguchi.delivery.services import reconcile_mailings
-from madoguchi.notices.services import publish_reminders
+from madoguchi.lib import periodic
 from madoguchi.outbox.services import reconcile_outbox
 
 logger = logging.getLogger(__name__)
@@ -24,8 +23,8 @@ logger = logging.getLogger(__name__)
 class Command(BaseCommand):
     help = (
         "Re-enqueue applications whose lease expired or that were never picked up, wake a "
-        "worker for mails nobody sent, record reminders of planned work and wake the senders "
-        "of notification mailings nobody is sending."
+        "worker for mails nobody sent, and run the rounds other apps register (reminders of "
+        "planned work, notification mailings nobody is sending)."
     )
 
     def add_arguments(self, parser):
@@ -61,9 +60,8 @@ class Command(BaseCommand):
         mails = reconcile_outbox()
         if verbosity > 1 or mails:
             self.stdout.write(f"woke a worker for {mails} waiting mail(s)")
-        reminders = publish_reminders()
-        if verbosity > 1 or reminders:
-            self.stdout.write(f"recorded {reminders} reminder(s) of planned work")
-        mailings = reconcile_mailings()
-        if verbosity > 1 or mailings:
-            self.stdout.write(f"woke the senders of {mailings} notification mailing(s)")
+        # The other apps' rounds (reminders of planned work, notification mailings, …).
+        for function, message in periodic.rounds():
+            count = function()
+            if verbosity > 1 or count:
+                self.stdout.write(message.format(count=count))

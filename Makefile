@@ -76,8 +76,13 @@ test-postgres: setup browser-deps server-deps
 
 test: lint check-deploy test-sqlite test-postgres
 
+# bench/run.py on a temporary SQLite database, then the fan-out (bench/delivery.py) on a
+# throw-away PostgreSQL database of the DATABASE_URL server against Postfix's smtp-sink,
+# unpacked from Debian's package with `apt-get download` (nothing installed).
+# N=1000000 make bench: the full run (default N=200000).
 bench: setup
 	$(THROWAWAY_KEY) $(BIN)/python bench/run.py
+	DATABASE_URL="$${DATABASE_URL:-$(PG_URL)}" $(THROWAWAY_KEY) $(BIN)/python bench/delivery.py
 
 clean:
 	rm -rf $(VENV) var

@@ -113,34 +113,62 @@ class Claimed:
     pk: int
     destination_id: int
     attempts: int
+    address: str | None = None  # None: the destination may not be mailed now
+    exists: bool = True  # False: the destination was deleted
 
 
-def claim(publication_id: int, *, size: int | None = None) -> tuple[datetime, list[Claimed]]:
-    """Take up to ``size`` waiting rows of a publication for this worker, with a lease.
+def claim(publication: Publication, *, size: int | None = None) -> tuple[datetime, list[Claimed]]:
+    """Take up to ``size`` waiting rows of a publication for this worker, with a lease, and
+    the address of each row's destination if it may still be mailed (active, not stopped
+    for the publication's kind).
 
-    One statement: on PostgreSQL the rows are locked with FOR UPDATE SKIP LOCKED (workers
-    never wait on each other); on SQLite the UPDATE itself is atomic. A lease that ran out
-    (its worker died) is taken again. The lease time identifies the claim when marking.
+    On PostgreSQL one statement: the rows are locked with FOR UPDATE SKIP LOCKED (workers
+    never wait on each other), updated and joined to their destinations; on SQLite the
+    UPDATE itself is atomic and the addresses are a second query. A lease that ran out (its
+    worker died) is taken again. The lease time identifies the claim when marking.
     """
     size = size or settings.DELIVERY_BATCH_SIZE
     now = _now()
     lease = now + timedelta(
         seconds=settings.DELIVERY_LEASE_SECONDS, microseconds=secrets.randbelow(1000)
     )
-    table = connection.ops.quote_name(Delivery._meta.db_table)
-    lock = " FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else ""
-    sql = (
+    quote = connection.ops.quote_name
+    table = quote(Delivery._meta.db_table)
+    destinations = quote(Destination._meta.db_table)
+    stopped = quote(Destination._meta.get_field(f"{publication.kind}_stopped_at").column)
+    postgresql = connection.vendor == "postgresql"
+    lock = " FOR UPDATE SKIP LOCKED" if postgresql else ""
+    update = (
         f"UPDATE {table} SET lease_until = %s, attempts = attempts + 1 "
         f"WHERE id IN (SELECT id FROM {table} WHERE publication_id = %s AND status = 0 "
         f"AND (lease_until IS NULL OR lease_until < %s) ORDER BY id LIMIT %s{lock}) "
         "RETURNING id, destination_id, attempts"
     )
+    adapt = connection.ops.adapt_datetimefield_value
+    params = [adapt(lease), publication.pk, adapt(now), size]
     with transaction.atomic(), connection.cursor() as cursor:
-        adapt = connection.ops.adapt_datetimefield_value
-        cursor.execute(sql, [adapt(lease), publication_id, adapt(now), size])
-        rows = [Claimed(*row) for row in cursor.fetchall()]
-    rows.sort(key=lambda row: row.pk)
-    return lease, rows
+        if postgresql:
+            cursor.execute(
+                f"WITH claimed AS ({update}) "
+                "SELECT claimed.id, claimed.destination_id, claimed.attempts, "
+                f"CASE WHEN d.status = 'active' AND d.{stopped} IS NULL THEN d.address END, "
+                f"d.id IS NOT NULL FROM claimed LEFT JOIN {destinations} d "
+                "ON d.id = claimed.destination_id ORDER BY claimed.id",
+                params,
+            )
+            return lease, [Claimed(*row) for row in cursor.fetchall()]
+        cursor.execute(update, params)
+        rows = sorted(cursor.fetchall())
+    found = {
+        pk: address if status == Destination.Status.ACTIVE and not stop else None
+        for pk, address, status, stop in Destination.objects.filter(
+            pk__in=[destination_id for _, destination_id, _ in rows]
+        ).values_list("pk", "address", "status", f"{publication.kind}_stopped_at")
+    }
+    return lease, [
+        Claimed(pk, destination_id, attempts, found.get(destination_id), destination_id in found)
+        for pk, destination_id, attempts in rows
+    ]
 
 
 def _mark(ids, lease, **fields) -> int:
@@ -165,18 +193,6 @@ SKIP_STOPPED = "配信停止中のため送信しませんでした"
 SKIP_CANCELLED = "工事が中止されたため送信しませんでした"
 
 
-def _recipients(publication: Publication, rows: list[Claimed]) -> dict[int, str]:
-    """Addresses of the rows' destinations that may still be mailed (one query)."""
-    stopped = f"{publication.kind}_stopped_at__isnull"
-    return dict(
-        Destination.objects.filter(
-            pk__in=[row.destination_id for row in rows],
-            status=Destination.Status.ACTIVE,
-            **{stopped: True},
-        ).values_list("pk", "address")
-    )
-
-
 def _cancelled_meanwhile(publication: Publication) -> bool:
     """A reminder of work that was cancelled (or rescheduled) since: not sent."""
     if publication.event != Publication.Event.REMINDER:
@@ -192,20 +208,14 @@ def send_batch(publication: Publication, prepared, relay, rows: list[Claimed]) -
         result.skipped[SKIP_CANCELLED] = [row.pk for row in rows]
         return result
     mail = prepared.for_relay(relay.eightbit)
-    addresses = _recipients(publication, rows)
-    missing = [row.destination_id for row in rows if row.destination_id not in addresses]
-    existing = set(
-        Destination.objects.filter(pk__in=missing).values_list("pk", flat=True) if missing else ()
-    )
     messages, order = [], []
     for row in rows:
-        address = addresses.get(row.destination_id)
-        if address is None:
-            reason = SKIP_STOPPED if row.destination_id in existing else SKIP_GONE
+        if row.address is None:
+            reason = SKIP_STOPPED if row.exists else SKIP_GONE
             result.skipped.setdefault(reason, []).append(row.pk)
             continue
         sender = tokens.bounce_address(tokens.DELIVERY, row.pk)
-        messages.append((sender, address, mail.render(row.pk, address)))
+        messages.append((sender, row.address, mail.render(row.pk, row.address)))
         order.append(row)
     try:
         outcomes = relay.send(messages)
@@ -330,7 +340,7 @@ def send_deliveries(publication_id: int, *, wait=time.sleep) -> int:
             if held:
                 rows, held = held, []
             else:
-                lease, rows = claim(publication.pk)
+                lease, rows = claim(publication)
             if not rows:
                 _finish_if_done(mailing)
                 return handed_over

@@ -20,6 +20,9 @@ def _test_settings(settings):
     settings.MAILBOX_PROCESSING_DELAY_SECONDS = 0
     # A notification mailing started by a test without a relay leaves its rows waiting.
     settings.DELIVERY_RELAY_PATIENCE_SECONDS = 0
+    # Senders run in the test's thread (and its database transaction); workers started by
+    # tests run them at the default lower priority.
+    settings.DELIVERY_NICENESS = 0
     # Work runs at once in the request's thread unless a test starts real workers.
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.STORAGES = {

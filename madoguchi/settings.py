@@ -316,6 +316,9 @@ DELIVERY_BATCH_SIZE = env_int("DELIVERY_BATCH_SIZE", 1000, minimum=1)
 DELIVERY_CONNECTIONS = env_int("DELIVERY_CONNECTIONS", 4, minimum=1)
 # A claimed batch no worker finished within this many seconds is claimed again.
 DELIVERY_LEASE_SECONDS = env_int("DELIVERY_LEASE_SECONDS", 300, minimum=1)
+# How much lower than its worker's the CPU priority of a sender is (nice; 0 = the same): on
+# hosts shared with web servers, pages keep their speed while a fan-out runs.
+DELIVERY_NICENESS = env_int("DELIVERY_NICENESS", 10, minimum=0, maximum=19)
 # How long a sender waits, with backoff, for a relay that is down before it leaves the
 # waiting rows to `manage.py reconcile` (which wakes senders again every minute).
 DELIVERY_RELAY_PATIENCE_SECONDS = env_int("DELIVERY_RELAY_PATIENCE_SECONDS", 60, minimum=0)

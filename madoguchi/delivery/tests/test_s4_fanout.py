@@ -334,3 +334,33 @@ def test_s4_reminder_before_planned_work_once_per_version_and_not_after_cancel(r
     assert send_deliveries(reminder.pk) == 0
     assert relay.received == []
     assert {row.reply for row in rows(reminder)} == {SKIP_CANCELLED}
+
+
+def test_s4_senders_run_at_a_lower_cpu_priority_in_a_thread_of_their_own(settings, monkeypatch):
+    """DELIVERY_NICENESS: the sending thread's niceness is raised; the worker's is not."""
+    import os
+    import threading
+
+    from madoguchi.delivery import services
+
+    settings.DELIVERY_NICENESS = 7
+    seen = {}
+
+    def sender(publication_id, *, wait):
+        seen["thread"] = threading.get_native_id()
+        seen["niceness"] = os.getpriority(os.PRIO_PROCESS, seen["thread"])
+        return 42
+
+    monkeypatch.setattr(services, "_send", sender)
+    before = os.getpriority(os.PRIO_PROCESS, 0)
+    assert services.send_deliveries(1) == 42
+    assert seen["thread"] != threading.get_native_id()
+    assert seen["niceness"] == min(before + 7, 19)
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == before
+
+    def failing(publication_id, *, wait):
+        raise RuntimeError("relay exploded")
+
+    monkeypatch.setattr(services, "_send", failing)
+    with pytest.raises(RuntimeError, match="relay exploded"):
+        services.send_deliveries(1)

@@ -119,7 +119,9 @@ class Claimed:
     exists: bool = True  # False: the destination was deleted
 
 
-def claim(publication: Publication, *, size: int | None = None) -> tuple[datetime, list[Claimed]]:
+def claim(
+    publication: Publication, *, size: int | None = None, after: int = 0
+) -> tuple[datetime, list[Claimed]]:
     """Take up to ``size`` waiting rows of a publication for this worker, with a lease, and
     the address of each row's destination if it may still be mailed (active, not stopped
     for the publication's kind).
@@ -128,6 +130,10 @@ def claim(publication: Publication, *, size: int | None = None) -> tuple[datetim
     never wait on each other), updated and joined to their destinations; on SQLite the
     UPDATE itself is atomic and the addresses are a second query. A lease that ran out (its
     worker died) is taken again. The lease time identifies the claim when marking.
+
+    ``after``: only rows after this id. A sender goes on from its last batch, so it does not
+    walk again over the index entries of the rows already sent (on PostgreSQL they stay in
+    the index until vacuum); it starts from the beginning once nothing is left after it.
     """
     size = size or settings.DELIVERY_BATCH_SIZE
     now = _now()
@@ -143,11 +149,12 @@ def claim(publication: Publication, *, size: int | None = None) -> tuple[datetim
     update = (
         f"UPDATE {table} SET lease_until = %s, attempts = attempts + 1 "
         f"WHERE id IN (SELECT id FROM {table} WHERE publication_id = %s AND status = 0 "
-        f"AND (lease_until IS NULL OR lease_until < %s) ORDER BY id LIMIT %s{lock}) "
+        f"AND id > %s AND (lease_until IS NULL OR lease_until < %s) "
+        f"ORDER BY id LIMIT %s{lock}) "
         "RETURNING id, destination_id, attempts"
     )
     adapt = connection.ops.adapt_datetimefield_value
-    params = [adapt(lease), publication.pk, adapt(now), size]
+    params = [adapt(lease), publication.pk, after, adapt(now), size]
     with transaction.atomic(), connection.cursor() as cursor:
         if postgresql:
             cursor.execute(
@@ -363,6 +370,7 @@ def _send(publication_id: int, *, wait=time.sleep) -> int:
     outage = 0
     relay = None
     held: list[Claimed] = []  # rows kept while the relay is down, with their lease
+    after = 0  # the last row this sender claimed
     lease = None
     try:
         while True:
@@ -374,7 +382,12 @@ def _send(publication_id: int, *, wait=time.sleep) -> int:
             if held:
                 rows, held = held, []
             else:
-                lease, rows = claim(publication)
+                lease, rows = claim(publication, after=after)
+                if not rows and after:
+                    after = 0  # anything left behind: retries, a dead worker's batch
+                    lease, rows = claim(publication)
+                if rows:
+                    after = rows[-1].pk
             if not rows:
                 _finish_if_done(mailing)
                 return handed_over

@@ -14,7 +14,6 @@ from playwright.sync_api import Page, expect
 
 from madoguchi.delivery.models import Delivery, Mailing
 from madoguchi.delivery.tests.make import Status, add_progress, add_rows, make_mailing
-from tests.browser.conftest import browser, console, new_page, screenshot_dir  # noqa: F401 (fixtures)
 from tests.browser.test_browser_backoffice import (
     DESKTOP,
     PHONE,
@@ -48,9 +47,9 @@ def bar_value(page: Page) -> float:
 
 
 def test_b2_the_progress_page_follows_the_sending_to_the_end_without_reload(
-    new_page,  # noqa: F811 (the fixture)
+    new_page,
     operator,
-    screenshot_dir,  # noqa: F811 (the fixture)
+    screenshot_dir,
     settings,
 ):
     settings.TASKS = STORED_ONLY  # 「再開」 wakes senders: only stored here, nothing is sent
@@ -122,9 +121,9 @@ def test_b2_the_progress_page_follows_the_sending_to_the_end_without_reload(
 
 
 def test_b2_the_progress_page_fits_a_phone(
-    new_page,  # noqa: F811 (the fixture)
+    new_page,
     operator,
-    screenshot_dir,  # noqa: F811 (the fixture)
+    screenshot_dir,
 ):
     """At 360 px nothing scrolls sideways, long SMTP replies and addresses included."""
     mailing = make_mailing(state=Mailing.State.FINISHED, finished_at=timezone.now())

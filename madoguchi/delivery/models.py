@@ -76,11 +76,6 @@ class Delivery(models.Model):
     def __str__(self) -> str:
         return f"{self.publication_id}→{self.destination_id} {self.get_status_display()}"
 
-    def message_id(self, domain: str) -> str:
-        """The Message-ID of this row's mail: the same on every attempt (a retry after a
-        crash is recognisably the same mail)."""
-        return f"<alert.{self.publication_id}.{self.pk}@{domain}>"
-
 
 class Mailing(models.Model):
     """The fan-out of one publication: its state, and what the progress page reads."""

@@ -192,7 +192,7 @@ def _mark(ids, lease, **fields) -> int:
 class BatchResult:
     sent: list = field(default_factory=list)
     failed: dict = field(default_factory=dict)  # reply -> ids
-    retry: list = field(default_factory=list)  # (id, reply): refused for now (4xx)
+    retry: list = field(default_factory=list)  # (id, reply, attempts): refused for now (4xx)
     skipped: dict = field(default_factory=dict)  # reason -> ids
     unsent: list = field(default_factory=list)  # the relay went away before these
 
@@ -244,7 +244,7 @@ def _sort(result: BatchResult, rows: list[Claimed], outcomes) -> None:
         elif outcome.reply.permanent or row.attempts >= settings.DELIVERY_MAX_ATTEMPTS:
             result.failed.setdefault(str(outcome.reply)[:300], []).append(row.pk)
         else:
-            result.retry.append((row.pk, str(outcome.reply)[:300]))
+            result.retry.append((row.pk, str(outcome.reply)[:300], row.attempts))
 
 
 class BatchInterrupted(Exception):
@@ -285,10 +285,7 @@ def record(mailing: Mailing, lease, result: BatchResult, *, relay_delay: float =
             )
             for reason, ids in result.skipped.items()
         )
-        for pk, reply in result.retry:
-            attempts = (
-                Delivery.objects.filter(pk=pk).values_list("attempts", flat=True).first() or 1
-            )
+        for pk, reply, attempts in result.retry:
             _mark([pk], lease, reply=reply, lease_until=now + retry_delay(attempts))
         if result.unsent:
             # The relay was unreachable: no attempt is counted, the rows wait for it.
